@@ -1,0 +1,86 @@
+"""``python -m simulator [--clock real|virtual] [--slots N] (SCRIPT | -m MODULE) [ARGS...]``
+
+Runs a program exactly as ``python SCRIPT`` or ``python -m MODULE`` would, except that
+``import drmaa`` gives the simulated Grid Engine. ``python -m simulator -m pytest tests/``
+runs a test suite against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import sys
+
+USAGE = (
+    "python -m simulator [--clock real|virtual] [--slots N] [--dispatch-delay S] "
+    "(SCRIPT | -m MODULE) [ARGS...]"
+)
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        usage=USAGE,
+        description="Run a Python program with the simulated Grid Engine installed as drmaa.",
+    )
+    parser.add_argument("--clock", choices=("real", "virtual"), help="default: real")
+    parser.add_argument("--slots", type=int, help="jobs that run at once (default: 8)")
+    parser.add_argument(
+        "--dispatch-delay",
+        type=float,
+        metavar="S",
+        help="seconds from submission to start, like a scheduler interval (default: 0)",
+    )
+    # Our options come first; from the script (or -m MODULE) on, words belong to the program.
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("--clock", "--slots", "--dispatch-delay"):
+            i += 2
+        elif word.startswith(("--clock=", "--slots=", "--dispatch-delay=")) or word in (
+            "-h",
+            "--help",
+        ):
+            i += 1
+        else:
+            break
+    options = parser.parse_args(argv[:i])
+    program = argv[i:]
+    if not program or program == ["-m"] or (program[0].startswith("-") and program[0] != "-m"):
+        parser.error(
+            "a SCRIPT or -m MODULE is required"
+            if not program or program == ["-m"]
+            else f"unrecognized option {program[0]!r}"
+        )
+    return options, program
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    options, program = _parse(argv)
+    if options.clock:
+        os.environ["DRMAA_SIM_CLOCK"] = options.clock
+    if options.slots is not None:
+        if options.slots < 1:
+            sys.exit("python -m simulator: error: --slots must be at least 1")
+        os.environ["DRMAA_SIM_SLOTS"] = str(options.slots)
+    if options.dispatch_delay is not None:
+        if not options.dispatch_delay >= 0:
+            sys.exit("python -m simulator: error: --dispatch-delay must be >= 0")
+        os.environ["DRMAA_SIM_DISPATCH_DELAY"] = str(options.dispatch_delay)
+
+    from simulator.dropin import install
+
+    install()
+    if program[0] == "-m":
+        sys.argv = [program[1], *program[2:]]
+        runpy.run_module(program[1], run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = program
+        sys.path.insert(0, os.path.dirname(os.path.abspath(program[0])))
+        runpy.run_path(program[0], run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()

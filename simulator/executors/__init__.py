@@ -1,0 +1,19 @@
+"""How jobs are carried out: as real processes, or as models on a virtual clock.
+
+An executor starts, signals and kills jobs for the cluster and reports each end through the
+``on_end(job, outcome)`` callback it was built with. It never changes job state itself.
+"""
+
+from collections.abc import Callable
+from typing import Protocol
+
+from simulator.model.jobs import Job
+
+
+class Executor(Protocol):
+    def start(self, job: Job) -> None: ...
+    def suspend(self, job: Job) -> None: ...
+    def resume(self, job: Job) -> None: ...
+    def kill(self, job: Job) -> None: ...
+    def call_at(self, when: float, callback: Callable[[], None]) -> None: ...
+    def shutdown(self) -> None: ...

@@ -1,0 +1,413 @@
+"""The cluster: sessions, jobs, a slot-limited FIFO scheduler and the rules that bind them.
+
+Every public method takes the one cluster lock, so many client threads may call at once.
+Blocking calls (:meth:`Cluster.wait`, :meth:`Cluster.synchronize`) sleep on a condition that
+every state change notifies: they wake when something happens, never by polling. On the
+virtual clock a blocking call that would sleep moves the clock to the next job end instead.
+"""
+
+from __future__ import annotations
+
+import getpass
+import heapq
+import itertools
+import os
+import random
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from simulator.model import control_rules
+from simulator.model.errors import DrmError, ErrorCode
+from simulator.model.jobids import check_job_id, check_job_name
+from simulator.model.jobs import Action, Job, JobSpec, Outcome, State
+
+if TYPE_CHECKING:
+    from simulator.executors import Executor
+    from simulator.model.clock import RealClock, VirtualClock
+
+# Stand-ins for DRMAA's DRMAA_JOB_IDS_SESSION_ANY / _ALL, kept apart from any real job id.
+ANY_JOB = "DRMAA_JOB_IDS_SESSION_ANY"
+ALL_JOBS = "DRMAA_JOB_IDS_SESSION_ALL"
+
+_CONTACT = re.compile(r"session=\S+")
+T = TypeVar("T")
+
+
+class SessionRecord:
+    """What the DRM remembers of one DRMAA session, connected or not."""
+
+    __slots__ = ("connected", "contact", "epoch", "finished", "jobs")
+
+    def __init__(self, contact: str) -> None:
+        self.contact = contact
+        self.connected = False
+        # Bumped at every connect and disconnect: a call blocked in one connection must
+        # not carry on into the next.
+        self.epoch = 0
+        # Jobs the session can still ask about: live ones and finished, unreaped ones.
+        self.jobs: dict[str, Job] = {}
+        # Finished, unreaped jobs in the order they finished (what wait(ANY) hands out).
+        self.finished: dict[str, Job] = {}
+
+
+class Cluster:
+    """A single-queue Grid Engine cell: ``slots`` jobs run at once, the rest wait in line."""
+
+    def __init__(
+        self,
+        clock: RealClock | VirtualClock,
+        make_executor: Callable[[Callable[[Job, Outcome], None]], Executor],
+        slots: int = 8,
+        host: str | None = None,
+        dispatch_delay: float = 0.0,
+    ) -> None:
+        if slots < 1:
+            raise ValueError("a cluster needs at least one slot")
+        if dispatch_delay < 0:
+            raise ValueError("the dispatch delay cannot be negative")
+        self.clock = clock
+        self.slots = slots
+        # Seconds from submission (or release) until a job may start: Grid Engine's
+        # scheduler runs at intervals (``schedule_interval``), so a job is queued_active
+        # for about a second on a fast cell. 0 dispatches at once.
+        self.dispatch_delay = dispatch_delay
+        self.host = host or socket.gethostname().split(".")[0]
+        self.user = getpass.getuser()
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._waiters = 0
+        self._sessions: dict[str, SessionRecord] = {}
+        self._live: dict[str, Job] = {}  # every job not yet finished, any session
+        self._pending: list[tuple[int, int, int, Job]] = []  # heap, by job number then task
+        self._seq = itertools.count()
+        self._numbers = itertools.count(1)
+        self._running = 0
+        self._scheduling = False
+        self._closed = False
+        # Fault hook: False makes every call fail as if the qmaster were down.
+        self.reachable = True
+        self.executor = make_executor(self._job_ended)
+
+    # -- sessions ----------------------------------------------------------------------
+    def connect(self, contact: str | None = None) -> SessionRecord:
+        """Open a new session, or reconnect to the one ``contact`` names."""
+        with self._lock:
+            self._check_open()
+            if contact:
+                if _CONTACT.fullmatch(contact) is None:
+                    raise DrmError(ErrorCode.INVALID_ARGUMENT)
+                record = self._sessions.get(contact)
+                if record is None:
+                    record = self._sessions[contact] = SessionRecord(contact)
+            else:
+                record = self._new_session()
+            if record.connected:
+                raise DrmError(ErrorCode.ALREADY_ACTIVE_SESSION)
+            record.connected = True
+            record.epoch += 1
+            return record
+
+    def disconnect(self, record: SessionRecord) -> None:
+        """End a connection: live jobs go on, finished ones are forgotten with it."""
+        with self._lock:
+            self._check_connected(record)
+            record.connected = False
+            record.epoch += 1
+            for job_id in record.finished:
+                del record.jobs[job_id]
+            record.finished.clear()
+            self._notify()
+
+    def _new_session(self) -> SessionRecord:
+        while True:
+            contact = f"session={self.host}.{os.getpid()}.{random.randrange(10**8, 10**10)}"
+            if contact not in self._sessions:
+                record = self._sessions[contact] = SessionRecord(contact)
+                return record
+
+    # -- submission --------------------------------------------------------------------
+    def submit(
+        self, record: SessionRecord, spec: JobSpec, tasks: Sequence[int] | None = None
+    ) -> list[str]:
+        """Queue one job (``tasks`` None) or one bulk job with the given task indices."""
+        with self._lock:
+            self._check_connected(record)
+            number = next(self._numbers)
+            now = self.clock.now()
+            check_job_name(spec)  # after the number is taken: a refusal uses one up
+            jobs = (
+                [Job(number, None, record.contact, spec, now)]
+                if tasks is None
+                else [Job(number, task, record.contact, spec, now) for task in tasks]
+            )
+            session_jobs, live = record.jobs, self._live
+            for job in jobs:
+                session_jobs[job.id] = live[job.id] = job
+            if not jobs[0].held:
+                self._enqueue(jobs)
+            return [job.id for job in jobs]
+
+    def _enqueue(self, jobs: list[Job]) -> None:
+        """Put queued jobs in line for a slot, after the dispatch delay."""
+        if self.dispatch_delay:
+            when = self.clock.now() + self.dispatch_delay
+            self.executor.call_at(when, lambda: self._make_eligible(jobs))
+        else:
+            self._make_eligible(jobs)
+
+    def _make_eligible(self, jobs: list[Job]) -> None:
+        with self._lock:
+            pending, seq = self._pending, self._seq
+            for job in jobs:
+                if job.state is State.QUEUED_ACTIVE and not job.held:
+                    heapq.heappush(pending, (job.number, job.task or 0, next(seq), job))
+            self._schedule()
+
+    # -- status and control ------------------------------------------------------------
+    def status(self, record: SessionRecord, job_id: str) -> State:
+        with self._lock:
+            return self._find(record, job_id).reported_state()
+
+    def control(self, record: SessionRecord, job_id: str, action: Action) -> None:
+        with self._lock:
+            self._check_connected(record)
+            if job_id == ALL_JOBS:
+                for job in list(record.jobs.values()):
+                    if not job.state.finished:
+                        try:
+                            self._apply(job, action)
+                        except DrmError:
+                            pass  # not applicable to this job's state: the others still count
+                return
+            job = record.jobs.get(job_id) or self._live.get(job_id)
+            if job is None or job.state.finished:
+                check_job_id(job_id)
+                raise control_rules.unknown_job_error(job_id, action)
+            self._apply(job, action)
+
+    def _apply(self, job: Job, action: Action) -> None:
+        if action is Action.TERMINATE:
+            self._terminate(job)
+        elif action is Action.HOLD:
+            job.user_hold = True
+        elif action is Action.RELEASE:
+            if job.user_hold:
+                job.user_hold = False
+                if job.state is State.QUEUED_ACTIVE and not job.held:
+                    self._enqueue([job])
+        else:
+            new = control_rules.check_suspend_resume(job, action, self.user)
+            job.state = new
+            if new is State.USER_SUSPENDED:
+                self.executor.suspend(job)
+            else:
+                self.executor.resume(job)
+        self._notify()
+
+    def _terminate(self, job: Job) -> None:
+        if job.state in (State.RUNNING, State.USER_SUSPENDED):
+            if not job.terminating:
+                job.terminating = True
+                self.executor.kill(job)
+        else:  # never dispatched: it leaves the queue as an aborted job without usage
+            self._job_ended(job, Outcome.aborted_job())
+
+    # -- waiting -----------------------------------------------------------------------
+    def wait(self, record: SessionRecord, job_id: str, timeout: float) -> Job:
+        """Block until the job (or any job, for ANY_JOB) finishes, then reap and return it."""
+        with self._lock:
+            self._check_connected(record)
+            epoch = record.epoch
+            if job_id == ANY_JOB:
+
+                def ready() -> Job | None:
+                    self._check_epoch(record, epoch)
+                    if record.finished:
+                        return next(iter(record.finished.values()))
+                    if not record.jobs:
+                        raise DrmError(ErrorCode.INVALID_JOB)
+                    return None
+            else:
+                self._find(record, job_id, own=True)
+
+                def ready() -> Job | None:
+                    self._check_epoch(record, epoch)
+                    job = record.jobs.get(job_id)
+                    if job is None:  # reaped meanwhile by another thread
+                        raise DrmError(ErrorCode.INVALID_JOB)
+                    return job if job.state.finished else None
+
+            job = self._block(ready, timeout)
+            self._reap(record, job)
+            return job
+
+    def synchronize(
+        self, record: SessionRecord, job_ids: Iterable[str], timeout: float, dispose: bool
+    ) -> None:
+        """Block until every listed job (or every session job, for ALL_JOBS) has finished."""
+        with self._lock:
+            self._check_connected(record)
+            epoch = record.epoch
+            ids = list(job_ids)
+            if ALL_JOBS in ids:
+                targets = list(record.jobs)
+            else:
+                targets = [job.id for job in (self._find(record, i, own=True) for i in ids)]
+
+            def ready() -> bool:
+                self._check_epoch(record, epoch)
+                jobs = record.jobs
+                return all(i not in jobs or jobs[i].state.finished for i in targets)
+
+            self._block(ready, timeout)
+            if dispose:
+                for job_id in targets:
+                    job = record.jobs.get(job_id)
+                    if job is not None:
+                        self._reap(record, job)
+
+    def _block(self, ready: Callable[[], T | None], timeout: float) -> T:
+        """Return ``ready()``'s first truthy value, waiting at most ``timeout`` seconds.
+
+        A negative timeout waits forever. Runs with the lock held.
+        """
+        clock = self.clock
+        deadline = None if timeout < 0 else clock.monotonic() + timeout
+        while True:
+            if clock.virtual:
+                self._fire_due_events()
+            result = ready()
+            if result:
+                return result
+            if clock.virtual:
+                due = self.executor.next_event_time()
+                if due is not None and (deadline is None or due <= deadline):
+                    clock.set(due)
+                    continue
+                if deadline is not None:
+                    clock.set(max(deadline, clock.now()))
+                    self._fire_due_events()
+                    result = ready()
+                    if result:
+                        return result
+                    raise DrmError(ErrorCode.EXIT_TIMEOUT)
+                remaining = None  # only another thread can change anything now
+            else:
+                remaining = None if deadline is None else deadline - clock.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise DrmError(ErrorCode.EXIT_TIMEOUT)
+            self._waiters += 1
+            try:
+                self._changed.wait(remaining)
+            finally:
+                self._waiters -= 1
+
+    def _reap(self, record: SessionRecord, job: Job) -> None:
+        del record.jobs[job.id]
+        del record.finished[job.id]
+        self._notify()
+
+    # -- time --------------------------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        """Move the virtual clock forward, ending every job due on the way, in order."""
+        if not self.clock.virtual:
+            raise RuntimeError("only a virtual clock can be advanced")
+        if seconds < 0:
+            raise ValueError("time cannot go back")
+        with self._lock:
+            target = self.clock.now() + seconds
+            while (due := self.executor.next_event_time()) is not None and due <= target:
+                self.clock.set(due)
+                self._fire_due_events()
+            self.clock.set(target)
+
+    def _fire_due_events(self) -> None:
+        self.executor.fire_due()
+
+    # -- job ends ----------------------------------------------------------------------
+    def _job_ended(self, job: Job, outcome: Outcome) -> None:
+        """Executor callback: a job finished, or was stopped before it ever started."""
+        with self._lock:
+            if job.state.finished:
+                return
+            if job.ran:
+                self._running -= 1
+            if job.terminating:
+                outcome.exited, outcome.signal, outcome.aborted = False, 0, True
+            job.outcome = outcome
+            job.end_time = self.clock.now()
+            # A job killed by a signal is DONE on Grid Engine; only aborted ones FAILED.
+            job.state = State.FAILED if outcome.aborted else State.DONE
+            del self._live[job.id]
+            record = self._sessions[job.session]
+            if record.connected:
+                record.finished[job.id] = job
+            else:  # nobody is there to hear of it: the job is lost
+                del record.jobs[job.id]
+            self._notify()
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._scheduling or self._closed:
+            return
+        self._scheduling = True
+        try:
+            pending = self._pending
+            while self._running < self.slots and pending:
+                job = heapq.heappop(pending)[3]
+                if job.state is not State.QUEUED_ACTIVE or job.held or job.spec.unschedulable:
+                    continue  # held, terminated or started since it was queued; or hopeless
+                job.state = State.RUNNING
+                job.ran = True
+                job.start_time = self.clock.now()
+                self._running += 1
+                self.executor.start(job)
+        finally:
+            self._scheduling = False
+
+    # -- helpers -----------------------------------------------------------------------
+    def _find(self, record: SessionRecord, job_id: str, own: bool = False) -> Job:
+        """The job ``job_id`` names, as the session sees it (own jobs only if ``own``)."""
+        self._check_connected(record)
+        job = record.jobs.get(job_id)
+        if job is None and not own:
+            job = self._live.get(job_id)
+        if job is None:
+            check_job_id(job_id)
+            raise DrmError(ErrorCode.INVALID_JOB)
+        return job
+
+    def _notify(self) -> None:
+        if self._waiters:
+            self._changed.notify_all()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DrmError(
+                ErrorCode.DRM_COMMUNICATION_FAILURE, "the simulated cluster is shut down"
+            )
+        if not self.reachable:
+            raise DrmError(ErrorCode.DRM_COMMUNICATION_FAILURE, "unable to contact qmaster")
+
+    def _check_connected(self, record: SessionRecord) -> None:
+        if not record.connected:
+            raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
+        self._check_open()
+
+    @staticmethod
+    def _check_epoch(record: SessionRecord, epoch: int) -> None:
+        if record.epoch != epoch:
+            raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
+
+    def shutdown(self) -> None:
+        """Stop the cell: kill and reap every running job; later calls fail."""
+        with self._lock:
+            self._closed = True
+            for record in self._sessions.values():
+                record.connected = False
+                record.epoch += 1
+            self._notify()
+        self.executor.shutdown()

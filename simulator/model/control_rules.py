@@ -1,0 +1,41 @@
+"""What each control action does to a job, as Grid Engine 8.1.9 answers it (measured).
+
+Holding is a flag beside the job's phase: a running or suspended job can be held (it keeps
+running, and jobStatus then says user_on_hold) and released. Suspending and resuming
+apply to running jobs only. A job that has finished, even unreaped, is unknown to the
+qmaster, whatever the action.
+"""
+
+from __future__ import annotations
+
+from simulator.model.errors import DrmError, ErrorCode
+from simulator.model.jobs import Action, Job, State
+
+
+def unknown_job_error(job_id: str, action: Action) -> DrmError:
+    """The error for controlling a job the qmaster does not know (finished or never was)."""
+    number = job_id.split(".")[0]
+    if action in (Action.SUSPEND, Action.RESUME):
+        message = f'invalid queue or job "{number}"'
+    elif action in (Action.HOLD, Action.RELEASE):
+        message = f'denied: job "{number}" does not exist'
+    else:
+        message = "There are no jobs registered"
+    return DrmError(ErrorCode.INVALID_JOB, message)
+
+
+def check_suspend_resume(job: Job, action: Action, user: str) -> State | None:
+    """The phase a live job moves to under SUSPEND/RESUME, None to stay; raises if refused."""
+    suspend = action is Action.SUSPEND
+    code = ErrorCode.SUSPEND_INCONSISTENT_STATE if suspend else ErrorCode.RESUME_INCONSISTENT_STATE
+    if job.state is State.QUEUED_ACTIVE:
+        raise DrmError(
+            code,
+            f"Modify operation can not be applied on job-array task "
+            f"{job.number}.{job.task or 1} in pending/hold state",
+        )
+    if suspend and job.state is State.USER_SUSPENDED:
+        raise DrmError(code, f"{user} - job {job.number} is already suspended")
+    if not suspend and job.state is State.RUNNING:
+        raise DrmError(code, f"{user} - job {job.number} is already unsuspended")
+    return State.USER_SUSPENDED if suspend else State.RUNNING

@@ -1,0 +1,152 @@
+"""Jobs as the DRM sees them: what was asked for, where it stands, how it ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class State(IntEnum):
+    """DRMAA job states, with the C binding's numeric values (GFD.133)."""
+
+    UNDETERMINED = 0x00
+    QUEUED_ACTIVE = 0x10
+    SYSTEM_ON_HOLD = 0x11
+    USER_ON_HOLD = 0x12
+    USER_SYSTEM_ON_HOLD = 0x13
+    RUNNING = 0x20
+    SYSTEM_SUSPENDED = 0x21
+    USER_SUSPENDED = 0x22
+    USER_SYSTEM_SUSPENDED = 0x23
+    DONE = 0x30
+    FAILED = 0x40
+
+    @property
+    def finished(self) -> bool:
+        return self >= State.DONE
+
+
+class Action(IntEnum):
+    """Job control actions, with the C binding's numeric values."""
+
+    SUSPEND = 0
+    RESUME = 1
+    HOLD = 2
+    RELEASE = 3
+    TERMINATE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """Everything a submission asks for, already validated by the front.
+
+    Paths are plain local paths (``host:`` prefix removed) with the DRMAA placeholders
+    still in them: they are expanded per task, where the task index is known.
+    """
+
+    command: str
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    workdir: str | None = None
+    input_path: str | None = None
+    output_path: str | None = None
+    error_path: str | None = None
+    join_files: bool = False
+    hold: bool = False
+    name: str | None = None
+    native: str = ""
+    # Seconds after which the DRM kills the job with SIGKILL (qsub -l h_rt).
+    hard_runtime: float | None = None
+    # Held by the system from the start (Grid Engine does this to a start time in the past).
+    system_hold: bool = False
+    # Accepted although no queue can ever run it (qsub -w n with an impossible request).
+    unschedulable: bool = False
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How a job ended, in wait-status terms, plus its resource usage."""
+
+    exited: bool = True
+    exit_status: int = 0
+    signal: int = 0
+    core_dump: bool = False
+    aborted: bool = False
+    # False when the job was dispatched but its process never started (missing command,
+    # unopenable file): Grid Engine then reports only part of the usage record.
+    started: bool = True
+    # Seconds of user and system CPU and the rest of getrusage(2), where known.
+    usage: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_wait_status(cls, status: int, usage: dict[str, float] | None = None) -> Outcome:
+        import os
+
+        if os.WIFSIGNALED(status):
+            return cls(False, 0, os.WTERMSIG(status), os.WCOREDUMP(status), False, usage or {})
+        return cls(True, os.WEXITSTATUS(status), 0, False, False, usage or {})
+
+    @classmethod
+    def aborted_job(cls, started: bool = True) -> Outcome:
+        """A job the DRM stopped: terminated, or (``started`` False) unable to start."""
+        return cls(exited=False, aborted=True, started=started)
+
+
+class Job:
+    """One job (or one task of a bulk job) on the cluster."""
+
+    __slots__ = (
+        "end_time",
+        "handle",
+        "id",
+        "number",
+        "outcome",
+        "ran",
+        "session",
+        "spec",
+        "start_time",
+        "state",
+        "submit_time",
+        "system_hold",
+        "task",
+        "terminating",
+        "user_hold",
+    )
+
+    def __init__(
+        self, number: int, task: int | None, session: str, spec: JobSpec, now: float
+    ) -> None:
+        self.number = number
+        self.task = task
+        self.id = str(number) if task is None else f"{number}.{task}"
+        self.session = session
+        self.spec = spec
+        # The phase: QUEUED_ACTIVE, RUNNING, USER_SUSPENDED, then DONE or FAILED. Holds are
+        # flags beside it (a running job can be held); see :meth:`reported_state`.
+        self.state = State.QUEUED_ACTIVE
+        self.user_hold = spec.hold
+        self.system_hold = spec.system_hold
+        self.submit_time = now
+        self.start_time: float | None = None
+        self.end_time: float | None = None
+        self.outcome: Outcome | None = None
+        self.ran = False
+        self.terminating = False
+        # Whatever the executor needs to find the job again (a process, an event).
+        self.handle: object = None
+
+    @property
+    def held(self) -> bool:
+        return self.user_hold or self.system_hold
+
+    def reported_state(self) -> State:
+        """The state jobStatus answers: a hold shows over the phase until the job ends."""
+        state = self.state
+        if state.finished or not (self.user_hold or self.system_hold):
+            return state
+        if self.user_hold and self.system_hold:
+            return State.USER_SYSTEM_ON_HOLD
+        return State.USER_ON_HOLD if self.user_hold else State.SYSTEM_ON_HOLD
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.state.name}>"

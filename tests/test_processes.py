@@ -1,0 +1,157 @@
+"""Real-clock jobs: real processes, files, signals, environment, and nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.conftest import template
+
+
+def _children() -> set[int]:
+    """Pids of this process's children (running or zombie)."""
+    me = str(os.getpid())
+    kids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me:
+                kids.add(int(entry))
+    return kids
+
+
+def test_output_and_error_paths_and_exit_status(rsession, rdrmaa, tmp_path):
+    jt = template(
+        rdrmaa,
+        "/bin/sh",
+        "-c",
+        "echo out; echo err >&2; exit 7",
+        outputPath=f":{tmp_path}/o.$drmaa_incr_ph$",
+        errorPath=f"localhost:{tmp_path}/e",
+    )
+    info = rsession.wait(rsession.runJob(jt), 30)
+    assert (info.hasExited, info.exitStatus) == (True, 7)
+    assert (tmp_path / "o.").read_text() == "out\n"
+    assert (tmp_path / "e").read_text() == "err\n"
+
+
+def test_join_files_and_input_path(rsession, rdrmaa, tmp_path):
+    (tmp_path / "in").write_text("hello\n")
+    jt = template(
+        rdrmaa,
+        "/bin/sh",
+        "-c",
+        "cat; echo err >&2",
+        inputPath=f":{tmp_path}/in",
+        outputPath=f":{tmp_path}/out",
+        joinFiles=True,
+    )
+    rsession.wait(rsession.runJob(jt), 30)
+    assert (tmp_path / "out").read_text() == "hello\nerr\n"
+
+
+def test_bulk_index_placeholder_and_task_environment(rsession, rdrmaa, tmp_path):
+    jt = template(
+        rdrmaa,
+        "/bin/sh",
+        "-c",
+        'echo "$SGE_TASK_ID $JOB_ID"',
+        outputPath=f":{tmp_path}/t.$drmaa_incr_ph$",
+    )
+    ids = rsession.runBulkJobs(jt, 2, 6, 2)
+    rsession.synchronize(ids, 30, True)
+    number = ids[0].split(".")[0]
+    for task in (2, 4, 6):
+        assert (tmp_path / f"t.{task}").read_text() == f"{task} {number}\n"
+
+
+def test_environment_and_working_directory(rsession, rdrmaa, tmp_path):
+    jt = template(
+        rdrmaa,
+        "/bin/sh",
+        "-c",
+        'echo "$PIPPO"; pwd',
+        jobEnvironment={"PIPPO": "aaaa"},
+        workingDirectory=str(tmp_path),
+        outputPath=":$drmaa_wd_ph$/out",
+    )
+    rsession.wait(rsession.runJob(jt), 30)
+    assert (tmp_path / "out").read_text() == f"aaaa\n{tmp_path}\n"
+
+
+def test_signal_reported_by_name(rsession, rdrmaa):
+    info = rsession.wait(rsession.runJob(template(rdrmaa, "/bin/sh", "-c", "kill -USR1 $$")), 30)
+    assert (info.hasExited, info.hasSignal, info.terminatedSignal) == (False, True, "SIGUSR1")
+
+
+def test_suspend_stops_and_resume_continues_the_process_group(rsession, rdrmaa, tmp_path):
+    marker = tmp_path / "ticks"
+    jt = template(rdrmaa, "/bin/sh", "-c", f"while :; do echo x >> {marker}; sleep 0.05; done")
+    job = rsession.runJob(jt)
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rsession.control(job, rdrmaa.JobControlAction.SUSPEND)
+    time.sleep(0.2)
+    frozen = marker.read_text()
+    time.sleep(0.3)
+    assert marker.read_text() == frozen
+    rsession.control(job, rdrmaa.JobControlAction.RESUME)
+    time.sleep(0.3)
+    assert marker.read_text() != frozen
+    rsession.control(job, rdrmaa.JobControlAction.TERMINATE)
+    info = rsession.wait(job, 30)
+    assert info.wasAborted and not info.hasExited
+
+
+def test_missing_input_file_fails_the_job(rsession, rdrmaa, tmp_path):
+    jt = template(rdrmaa, "/bin/cat", inputPath=f":{tmp_path}/missing")
+    job = rsession.runJob(jt)
+    rsession.synchronize([job], 30, False)
+    assert rsession.jobStatus(job) == "failed"
+    assert rsession.wait(job, 30).wasAborted
+
+
+def test_wait_wakes_promptly_when_process_ends(rsession, rdrmaa):
+    job = rsession.runJob(template(rdrmaa, "/bin/sleep", "0.3"))
+    start = time.monotonic()
+    rsession.wait(job, 30)
+    assert time.monotonic() - start < 2
+
+
+def test_no_child_left_after_shutdown(rdrmaa):
+    from simulator import control
+
+    before = _children()
+    rdrmaa.Session.initialize()
+    jt = template(rdrmaa, "/bin/sh", "-c", "sleep 60 & sleep 60")
+    jobs = [rdrmaa.Session.runJob(jt) for _ in range(3)]
+    rdrmaa.Session.exit()  # jobs outlive the session, as on Grid Engine
+    assert _children() - before
+    control.reset(clock="real")
+    assert _children() - before == set()
+    assert jobs
+
+
+def test_job_end_kills_background_children(rsession, rdrmaa, tmp_path):
+    pidfile = tmp_path / "pid"
+    jt = template(rdrmaa, "/bin/sh", "-c", f"sleep 60 & echo $! > {pidfile}")
+    rsession.wait(rsession.runJob(jt), 30)
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the job's background child outlived the job")
