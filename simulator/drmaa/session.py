@@ -191,11 +191,17 @@ class Session:
         """Submit an array job; returns one id per task, e.g. ``['42.1', '42.2']``."""
         begin, end, incr = ct.c_int(beginIndex, 3), ct.c_int(endIndex, 4), ct.c_int(step, 5)
         record = _active_record()
-        if begin < 1 or end < begin or incr < 1:
+        if begin > end or incr < 1 or (begin < 1 and end >= 1) or begin == 0:
             raise exception_for(
                 ErrorCode.INVALID_ARGUMENT, "The input value for an argument is invalid."
             )
-        spec = _call(job_spec, jobTemplate)
+        if end < 1:  # passed on to the qmaster, whose range parser chokes on the sign
+            spec_text = f"{begin}-{end}:{incr}"
+            raise exception_for(
+                ErrorCode.DENIED_BY_DRM,
+                f'Range specifier "{spec_text}" has unknown trailer "{spec_text[1:]}"\n',
+            )
+        spec = _call(job_spec, jobTemplate, 2)
         return _call(control.cluster().submit, record, spec, range(begin, end + 1, incr))
 
     @staticmethod
@@ -242,7 +248,5 @@ class Session:
 def _seconds(timeout: int) -> float:
     """DRMAA timeouts: -1 waits forever, other negative values are refused."""
     if timeout < TIMEOUT_WAIT_FOREVER:
-        raise exception_for(
-            ErrorCode.INVALID_ARGUMENT, "The input value for an argument is invalid."
-        )
+        raise exception_for(ErrorCode.INVALID_ARGUMENT, "Negative timeout values are not allowed.")
     return float(timeout)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import itertools
 import os
+import re
 import shlex
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from simulator.drmaa import _ctypes_rules as ct
 from simulator.drmaa.const import SUBMISSION_STATE_HOLD
 from simulator.drmaa.template import JobTemplate
 from simulator.model.errors import DrmError, ErrorCode
@@ -21,63 +24,70 @@ def _path(value: str) -> str | None:
     return path if sep else value
 
 
-def _native(text: str, fields: dict[str, Any]) -> None:
-    """The qsub options of ``nativeSpecification`` that change how the job runs.
+# Grid Engine's default complex attributes: what ``-l`` may request on a fresh cell.
+_COMPLEXES = frozenset(
+    "arch calendar cpu display_win_gui h_core h_cpu h_data h_fsize h_rss h_rt h_stack h_vmem "
+    "hostname load_avg load_long load_medium load_short m_core m_socket m_thread m_topology "
+    "m_topology_inuse mem_free mem_total mem_used min_cpu_interval np_load_avg np_load_long "
+    "np_load_medium np_load_short num_proc qname rerun s_core s_cpu s_data s_fsize s_rss s_rt "
+    "s_stack s_vmem seq_no slots swap_free swap_rate swap_rsvd swap_total swap_used tmpdir "
+    "virtual_free virtual_total virtual_used".split()
+)
+_QUEUES = frozenset({"all.q"})
+_ARCH = "lx-amd64"
+# qsub options taking a value, and those that stand alone.
+_WITH_VALUE = frozenset(
+    "-l -q -pe -P -A -p -R -r -m -M -S -v -ac -dc -sc -js -ckpt -c -binding -now -w -tc "
+    "-hold_jid -hold_jid_ad -masterq -ar -a -dl -u -wd -N -o -e -i -j -b -shell".split()
+)
+_FLAGS = frozenset({"-cwd", "-V", "-h", "-clear", "-notify", "-soft", "-hard"})
 
-    Options that only matter to a real scheduler (``-l``, ``-q``, ``-pe``, ``-P``...) are
-    accepted and ignored; an option qsub doesn't know is refused, as Grid Engine does.
+
+def _denied(message: str) -> DrmError:
+    return DrmError(ErrorCode.DENIED_BY_DRM, message)
+
+
+def _seconds(text: str) -> float:
+    """A Grid Engine time value: seconds, or [[h:]m:]s."""
+    try:
+        parts = [float(p or 0) for p in text.split(":")]
+    except ValueError:
+        raise _denied(f'unable to read time value "{text}"') from None
+    total = 0.0
+    for part in parts:
+        total = total * 60 + part
+    return total
+
+
+def _resources(text: str, fields: dict[str, Any], no_wait: bool) -> None:
+    for request in text.split(","):
+        name, _, value = request.partition("=")
+        if name not in _COMPLEXES:
+            raise _denied(f'unknown resource "{name}"')
+        if name in ("h_rt", "s_rt"):
+            if name == "h_rt":
+                fields["hard_runtime"] = _seconds(value)
+        elif name == "arch" and value not in (_ARCH, "*"):
+            if not no_wait:
+                raise _denied("error: no suitable queues")
+            fields["unschedulable"] = True
+
+
+def _native(text: str, fields: dict[str, Any]) -> None:
+    """The qsub options of ``nativeSpecification``, as far as a one-queue cell cares.
+
+    Options only a real scheduler acts on (``-pe``, ``-P``, ``-p``...) are accepted and
+    ignored; unknown options, resources and queues are refused as Grid Engine refuses them.
     """
     try:
         words = shlex.split(text)
     except ValueError as error:
-        raise DrmError(ErrorCode.DENIED_BY_DRM, str(error)) from None
-    with_value = {
-        "-l",
-        "-q",
-        "-pe",
-        "-P",
-        "-A",
-        "-p",
-        "-R",
-        "-r",
-        "-m",
-        "-M",
-        "-S",
-        "-v",
-        "-ac",
-        "-dc",
-        "-sc",
-        "-js",
-        "-ckpt",
-        "-c",
-        "-binding",
-        "-now",
-        "-notify",
-        "-w",
-        "-soft",
-        "-hard",
-        "-tc",
-        "-hold_jid",
-        "-hold_jid_ad",
-        "-masterq",
-        "-ar",
-        "-a",
-        "-dl",
-        "-u",
-        "-wd",
-        "-N",
-        "-o",
-        "-e",
-        "-i",
-        "-j",
-        "-b",
-        "-shell",
-    }
-    flags = {"-cwd", "-V", "-h", "-clear", "-notify", "-soft", "-hard"}
+        raise _denied(str(error)) from None
+    no_wait = any(pair == ("-w", "n") for pair in itertools.pairwise(words))
     i = 0
     while i < len(words):
         word = words[i]
-        if word in flags:
+        if word in _FLAGS:
             if word == "-cwd":
                 fields["workdir"] = os.getcwd()
             elif word == "-V":
@@ -86,40 +96,84 @@ def _native(text: str, fields: dict[str, Any]) -> None:
                 fields["hold"] = True
             i += 1
             continue
-        if word not in with_value or i + 1 >= len(words):
-            raise DrmError(ErrorCode.DENIED_BY_DRM, f'ERROR! invalid option argument "{word}"')
+        if word not in _WITH_VALUE or i + 1 >= len(words):
+            raise _denied(f'invalid option argument "{word}"\n')
         value = words[i + 1]
-        if word == "-N":
+        if word == "-l":
+            _resources(value, fields, no_wait)
+        elif word == "-q" and value not in _QUEUES:
+            raise _denied(f'Job was rejected because job requests unknown queue "{value}"')
+        elif word == "-N":
             fields["name"] = value
         elif word == "-wd":
             fields["workdir"] = value
-        elif word == "-o":
-            fields["output_path"] = _path(value)
-        elif word == "-e":
-            fields["error_path"] = _path(value)
-        elif word == "-i":
-            fields["input_path"] = _path(value)
+        elif word in ("-o", "-e", "-i"):
+            fields[{"-o": "output_path", "-e": "error_path", "-i": "input_path"}[word]] = _path(
+                value
+            )
         elif word == "-j":
             fields["join_files"] = value.lower().startswith("y")
         elif word == "-v":
             for pair in value.split(","):
-                key, _, val = pair.partition("=")
-                fields["env"][key] = val if _ else os.environ.get(key, "")
+                key, has_value, val = pair.partition("=")
+                fields["env"][key] = val if has_value else os.environ.get(key, "")
         i += 2
+
+
+# DRMAA's partial timestamp: [[[[CC]YY/]MM/]DD] hh:mm[:ss] [{-|+}UU:uu]
+_START = re.compile(
+    r"(?:(?:(?:(?P<year>\d{2}|\d{4})/)?(?P<month>\d{2})/)?(?P<day>\d{2})\s+)?"
+    r"(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:\s*(?P<sign>[+-])(?P<zh>\d{2}):(?P<zm>\d{2}))?"
+)
+
+
+def start_time(text: str) -> datetime | None:
+    """Read a DRMAA start time; the parts left out are today's (Grid Engine's reading)."""
+    if not text:
+        return None
+    match = _START.fullmatch(text.strip())
+    if match is None:
+        raise _denied("Error parsing DRMAA date string")
+    parts = match.groupdict()
+    now = datetime.now().astimezone()
+    year = int(parts["year"]) if parts["year"] else now.year
+    if year < 100:
+        year += 2000
+    tz = now.tzinfo
+    if parts["sign"]:
+        offset = timedelta(hours=int(parts["zh"]), minutes=int(parts["zm"]))
+        tz = timezone(offset if parts["sign"] == "+" else -offset)
+    try:
+        return datetime(
+            year,
+            int(parts["month"] or now.month),
+            int(parts["day"] or now.day),
+            int(parts["hour"]),
+            int(parts["minute"]),
+            int(parts["second"] or 0),
+            tzinfo=tz,
+        )
+    except ValueError:
+        raise _denied("Error parsing DRMAA date string") from None
 
 
 def job_spec(template: object, position: int = 3) -> JobSpec:
     """Read a template the way Grid Engine's libdrmaa does at submission."""
+    if template is None:
+        raise DrmError(ErrorCode.INVALID_ARGUMENT)
     if not isinstance(template, JobTemplate):
-        ct.c_string(template, position)  # ctypes refuses anything but a template
-        raise DrmError(ErrorCode.INVALID_ARGUMENT)
+        # What ctypes says when anything but a template pointer is passed.
+        raise ctypes.ArgumentError(
+            f"argument {position}: TypeError: expected LP_drmaa_job_template_s instance "
+            f"instead of {type(template).__name__}"
+        )
     store = template._store()
-    if store.deleted:
-        raise DrmError(ErrorCode.INVALID_ARGUMENT)
+    store.check_alive()
     scalars, vectors = store.scalars, store.vectors
-    command = scalars.get("drmaa_remote_command", "")
-    if not command:
-        raise DrmError(ErrorCode.DENIED_BY_DRM, "job rejected: no command given")
+    if "drmaa_remote_command" not in scalars:
+        raise _denied('job template must have "drmaa_remote_command" attribute set')
+    command = scalars["drmaa_remote_command"]
     env = dict(pair.split("=", 1) for pair in vectors.get("drmaa_v_env", ()) if "=" in pair)
     fields: dict[str, Any] = {
         "command": command,
@@ -136,4 +190,8 @@ def job_spec(template: object, position: int = 3) -> JobSpec:
     }
     if fields["native"]:
         _native(fields["native"], fields)
+    start = start_time(scalars.get("drmaa_start_time", ""))
+    # A start time already past puts the job on system hold (measured); a future one is
+    # not modelled: the job is dispatched as usual.
+    fields["system_hold"] = start is not None and start < datetime.now().astimezone()
     return JobSpec(**fields)

@@ -89,7 +89,7 @@ class _TemplateStore:
         self.deleted = False
 
     def set(self, name: bytes | None, value: bytes | None) -> None:
-        self._check_alive()
+        self.check_alive()
         key = (name or b"").decode(ENCODING)
         if key not in SCALAR_ATTRIBUTES or value is None:
             raise DrmError(ErrorCode.INVALID_ARGUMENT, "")
@@ -106,7 +106,7 @@ class _TemplateStore:
             raise DrmError(ErrorCode.INVALID_ATTRIBUTE_VALUE, _UNSET) from None
 
     def set_vector(self, name: bytes, values: list[str]) -> None:
-        self._check_alive()
+        self.check_alive()
         key = name.decode(ENCODING)
         if key not in VECTOR_ATTRIBUTES:
             raise DrmError(ErrorCode.INVALID_ARGUMENT, "")
@@ -125,7 +125,7 @@ class _TemplateStore:
         self.scalars.clear()
         self.vectors.clear()
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
         # On Grid Engine, writing to or submitting a deleted template is a use-after-free
         # that crashes the process (measured: SIGSEGV). Fail loudly instead.
         if self.deleted:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from simulator.model import control_rules
 from simulator.model.errors import DrmError, ErrorCode
-from simulator.model.jobids import check_job_id, check_job_name
+from simulator.model.jobids import canonical, check_job_name, parse_job_id
 from simulator.model.jobs import Action, Job, JobSpec, Outcome, State
 
 if TYPE_CHECKING:
@@ -169,7 +169,11 @@ class Cluster:
     # -- status and control ------------------------------------------------------------
     def status(self, record: SessionRecord, job_id: str) -> State:
         with self._lock:
-            return self._find(record, job_id).reported_state()
+            self._check_connected(record)
+            job = self._lookup(record, job_id, task_alias=False)
+            if job is None:
+                raise DrmError(ErrorCode.INVALID_JOB)
+            return job.reported_state()
 
     def control(self, record: SessionRecord, job_id: str, action: Action) -> None:
         with self._lock:
@@ -182,10 +186,10 @@ class Cluster:
                         except DrmError:
                             pass  # not applicable to this job's state: the others still count
                 return
-            job = record.jobs.get(job_id) or self._live.get(job_id)
+            job = self._lookup(record, job_id, task_alias=True)
             if job is None or job.state.finished:
-                check_job_id(job_id)
-                raise control_rules.unknown_job_error(job_id, action)
+                number = parse_job_id(job_id)[0]
+                raise control_rules.unknown_job_error(number, action)
             self._apply(job, action)
 
     def _apply(self, job: Job, action: Action) -> None:
@@ -231,14 +235,18 @@ class Cluster:
                         raise DrmError(ErrorCode.INVALID_JOB)
                     return None
             else:
-                self._find(record, job_id, own=True)
+                ids = self._own_ids(record, job_id)
+                if not ids:
+                    raise DrmError(ErrorCode.INVALID_JOB)
 
                 def ready() -> Job | None:
+                    # One id, or (a bare array-job number) any of its tasks.
                     self._check_epoch(record, epoch)
-                    job = record.jobs.get(job_id)
-                    if job is None:  # reaped meanwhile by another thread
+                    jobs = record.jobs
+                    alive = [jobs[i] for i in ids if i in jobs]
+                    if not alive:  # reaped meanwhile by another thread
                         raise DrmError(ErrorCode.INVALID_JOB)
-                    return job if job.state.finished else None
+                    return next((job for job in alive if job.state.finished), None)
 
             job = self._block(ready, timeout)
             self._reap(record, job)
@@ -255,21 +263,24 @@ class Cluster:
             if ALL_JOBS in ids:
                 targets = list(record.jobs)
             else:
-                targets = [job.id for job in (self._find(record, i, own=True) for i in ids)]
+                # Ids the session doesn't know are ignored (measured), unparsable ones refused.
+                targets = [t for i in ids for t in self._own_ids(record, i)]
 
             def ready() -> bool:
                 self._check_epoch(record, epoch)
                 jobs = record.jobs
                 return all(i not in jobs or jobs[i].state.finished for i in targets)
 
-            self._block(ready, timeout)
+            self._block(ready, timeout, timeout_message="")
             if dispose:
                 for job_id in targets:
                     job = record.jobs.get(job_id)
                     if job is not None:
                         self._reap(record, job)
 
-    def _block(self, ready: Callable[[], T | None], timeout: float) -> T:
+    def _block(
+        self, ready: Callable[[], T | None], timeout: float, timeout_message: str | None = None
+    ) -> T:
         """Return ``ready()``'s first truthy value, waiting at most ``timeout`` seconds.
 
         A negative timeout waits forever. Runs with the lock held.
@@ -293,12 +304,12 @@ class Cluster:
                     result = ready()
                     if result:
                         return result
-                    raise DrmError(ErrorCode.EXIT_TIMEOUT)
+                    raise DrmError(ErrorCode.EXIT_TIMEOUT, timeout_message)
                 remaining = None  # only another thread can change anything now
             else:
                 remaining = None if deadline is None else deadline - clock.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise DrmError(ErrorCode.EXIT_TIMEOUT)
+                    raise DrmError(ErrorCode.EXIT_TIMEOUT, timeout_message)
             self._waiters += 1
             try:
                 self._changed.wait(remaining)
@@ -369,16 +380,38 @@ class Cluster:
             self._scheduling = False
 
     # -- helpers -----------------------------------------------------------------------
-    def _find(self, record: SessionRecord, job_id: str, own: bool = False) -> Job:
-        """The job ``job_id`` names, as the session sees it (own jobs only if ``own``)."""
-        self._check_connected(record)
-        job = record.jobs.get(job_id)
-        if job is None and not own:
-            job = self._live.get(job_id)
-        if job is None:
-            check_job_id(job_id)
-            raise DrmError(ErrorCode.INVALID_JOB)
+    def _lookup(self, record: SessionRecord, job_id: str, task_alias: bool) -> Job | None:
+        """The job an id names: the session's own, else any live job on the cluster.
+
+        With ``task_alias``, ``N.1`` also names plain job N (wait and control accept that,
+        jobStatus does not: measured).
+        """
+        job = record.jobs.get(job_id) or self._live.get(job_id)
+        if job is not None:
+            return job
+        number, task = parse_job_id(job_id)
+        key = canonical(number, task)
+        job = record.jobs.get(key) or self._live.get(key)
+        if job is None and task_alias and task == 1:
+            job = record.jobs.get(str(number)) or self._live.get(str(number))
         return job
+
+    def _own_ids(self, record: SessionRecord, job_id: str) -> list[str]:
+        """The session's job ids ``job_id`` names: itself, or every task of an array job."""
+        if job_id in record.jobs:
+            return [job_id]
+        if job_id in (ANY_JOB, ALL_JOBS):
+            raise DrmError(ErrorCode.INVALID_ARGUMENT, f'Job id, "{job_id}", is not a valid job id')
+        number, task = parse_job_id(job_id)
+        key = canonical(number, task)
+        if key in record.jobs:
+            return [key]
+        if task == 1 and str(number) in record.jobs:
+            return [str(number)]
+        if task is None:
+            prefix = f"{number}."
+            return [i for i in record.jobs if i.startswith(prefix)]
+        return []
 
     def _notify(self) -> None:
         if self._waiters:

@@ -12,9 +12,8 @@ from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobs import Action, Job, State
 
 
-def unknown_job_error(job_id: str, action: Action) -> DrmError:
+def unknown_job_error(number: int, action: Action) -> DrmError:
     """The error for controlling a job the qmaster does not know (finished or never was)."""
-    number = job_id.split(".")[0]
     if action in (Action.SUSPEND, Action.RESUME):
         message = f'invalid queue or job "{number}"'
     elif action in (Action.HOLD, Action.RELEASE):

@@ -6,14 +6,35 @@ import re
 from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobs import JobSpec
 
-_JOB_ID = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# Grid Engine reads the job number like strtol(3): leading blanks, a sign, digits, and
+# whatever follows ignored (' 42', '+42', '042', '42abc' all name job 42; measured).
+_NUMBER = re.compile(r"\s*([+-]?[0-9]+)")
 
 
-def check_job_id(job_id: str) -> str:
-    """Return ``job_id`` if it parses; else the INVALID_ARGUMENT Grid Engine raises for it."""
-    if _JOB_ID.fullmatch(job_id) is None:
+def parse_job_id(job_id: str) -> tuple[int, int | None]:
+    """Job number and task index (None for a plain job id), read as Grid Engine reads them.
+
+    Raises INVALID_ARGUMENT, with Grid Engine's message, for what does not parse.
+    """
+    if "." in job_id:
+        number, _, task = job_id.partition(".")
+        if not number or not task:
+            raise DrmError(
+                ErrorCode.INVALID_ARGUMENT, f'Job id, "{job_id}", is not a valid bulk job id'
+            )
+        return _strtol(number, job_id), _strtol(task, job_id)
+    return _strtol(job_id, job_id), None
+
+
+def _strtol(text: str, job_id: str) -> int:
+    match = _NUMBER.match(text)
+    if match is None:
         raise DrmError(ErrorCode.INVALID_ARGUMENT, f'Job id, "{job_id}", is not a valid job id')
-    return job_id
+    return int(match.group(1))
+
+
+def canonical(number: int, task: int | None) -> str:
+    return str(number) if task is None else f"{number}.{task}"
 
 
 def check_job_name(spec: JobSpec) -> None:

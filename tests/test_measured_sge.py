@@ -1,0 +1,473 @@
+"""Behaviour measured on real Grid Engine 8.1.9 (docs/measurements/*.out), on the simulator.
+
+Each case names the probe output it reproduces. Where Grid Engine is merely slow (a second
+to dispatch, up to ten to show a terminate), the simulator is faster; the outcome is the same.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+from simulator import control
+from tests.conftest import template
+
+UNSET = "code 14: The value for the job attribute is invalid."
+
+
+# -- sge_template_probe.out ------------------------------------------------------------------
+def test_attribute_names(vsession, vdrmaa):
+    jt = vsession.createJobTemplate()
+    assert jt.attributeNames == [
+        "drmaa_remote_command", "drmaa_js_state", "drmaa_wd", "drmaa_job_name",
+        "drmaa_input_path", "drmaa_output_path", "drmaa_error_path", "drmaa_join_files",
+        "drmaa_job_category", "drmaa_native_specification", "drmaa_block_email",
+        "drmaa_start_time", "drmaa_submit_as_euid",
+    ]  # fmt: skip
+
+
+ALL_ATTRIBUTES = [
+    "remoteCommand", "jobSubmissionState", "workingDirectory", "jobCategory",
+    "nativeSpecification", "blockEmail", "startTime", "jobName", "inputPath", "outputPath",
+    "errorPath", "joinFiles", "transferFiles", "deadlineTime", "hardWallclockTimeLimit",
+    "softWallclockTimeLimit", "hardRunDurationLimit", "softRunDurationLimit", "args", "email",
+    "jobEnvironment",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ALL_ATTRIBUTES)
+def test_unset_attribute_reads_as_invalid_value(vsession, vdrmaa, name):
+    jt = vsession.createJobTemplate()
+    with pytest.raises(vdrmaa.InvalidAttributeValueException) as info:
+        getattr(jt, name)
+    assert str(info.value) == UNSET
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("transferFiles", "eo"),
+        ("deadlineTime", "12:30"),
+        ("hardWallclockTimeLimit", 60),
+        ("softWallclockTimeLimit", 60),
+        ("hardRunDurationLimit", 60),
+        ("softRunDurationLimit", 60),
+    ],
+)
+def test_unsupported_attribute_set_is_invalid_argument(vsession, vdrmaa, name, value):
+    jt = vsession.createJobTemplate()
+    with pytest.raises(vdrmaa.InvalidArgumentException) as info:
+        setattr(jt, name, value)
+    assert str(info.value) == "code 4: "
+
+
+def test_limit_as_string_is_the_bindings_type_error(vsession):
+    jt = vsession.createJobTemplate()
+    with pytest.raises(TypeError, match="string argument without an encoding"):
+        jt.hardWallclockTimeLimit = "60"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "read_back"),
+    [
+        ("remoteCommand", "/bin/echo", "/bin/echo"),
+        ("jobSubmissionState", "drmaa_hold", "drmaa_hold"),
+        ("workingDirectory", "relative/dir", "relative/dir"),
+        ("blockEmail", True, True),
+        ("blockEmail", "maybe", True),
+        ("startTime", "garbage", "garbage"),
+        ("joinFiles", "maybe", True),
+        ("outputPath", "/no/colon/prefix", "/no/colon/prefix"),
+        ("jobName", "bad/slash", "bad/slash"),
+        ("args", ["a", 1, "b c"], ["a", "1", "b c"]),
+        ("jobEnvironment", {"FOO": "bar", "X": "1=2"}, {"FOO": "bar", "X": "1=2"}),
+        ("email", [], []),
+    ],
+)
+def test_values_read_back(vsession, name, value, read_back):
+    jt = vsession.createJobTemplate()
+    setattr(jt, name, value)
+    assert getattr(jt, name) == read_back
+
+
+def test_bad_submission_state_keeps_previous_value(vsession, vdrmaa):
+    jt = vsession.createJobTemplate()
+    jt.jobSubmissionState = "drmaa_active"
+    with pytest.raises(vdrmaa.InvalidAttributeValueException) as info:
+        jt.jobSubmissionState = "bogus"
+    assert str(info.value) == (
+        'code 14: attribute "drmaa_js_state" must be either "drmaa_active" or "drmaa_hold"\n'
+    )
+    assert jt.jobSubmissionState == "drmaa_active"
+
+
+def test_template_lifecycle(vdrmaa):
+    with pytest.raises(vdrmaa.NoActiveSessionException, match=r"^code 5: No active session$"):
+        vdrmaa.Session.createJobTemplate()
+    vdrmaa.Session.initialize()
+    jt = template(vdrmaa, "/bin/true")
+    vdrmaa.Session.deleteJobTemplate(jt)
+    vdrmaa.Session.deleteJobTemplate(jt)  # twice: accepted
+    with pytest.raises(vdrmaa.InvalidAttributeValueException):
+        jt.remoteCommand  # noqa: B018
+    # Writing to or submitting a deleted template crashes libdrmaa (SIGSEGV); we refuse.
+    with pytest.raises(vdrmaa.errors.InvalidJobTemplateException):
+        vdrmaa.Session.runJob(jt)
+    kept = vdrmaa.Session.createJobTemplate()
+    vdrmaa.Session.exit()
+    vdrmaa.Session.deleteJobTemplate(kept)  # after exit(): accepted
+
+
+def test_run_job_argument_errors(vsession, vdrmaa):
+    with pytest.raises(vdrmaa.InvalidArgumentException, match=r"^code 4: The input value"):
+        vsession.runJob(None)
+    with pytest.raises(ctypes.ArgumentError) as info:
+        vsession.runJob("notatemplate")
+    assert str(info.value) == (
+        "argument 3: TypeError: expected LP_drmaa_job_template_s instance instead of str"
+    )
+
+
+# -- sge_submit_errors_probe.out -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("attributes", "exc", "message"),
+    [
+        ({}, "DeniedByDrmException",
+         'code 17: job template must have "drmaa_remote_command" attribute set'),
+        ({"remoteCommand": ""}, "DeniedByDrmException",
+         "code 17: job rejected cause there is no job_name in the request"),
+        ({"remoteCommand": "/bin/true", "jobName": "bad/slash"}, "DeniedByDrmException",
+         "code 17: Slash ('/') not allowed in objectname"),
+        ({"remoteCommand": "/bin/true", "jobName": "has space"}, "InternalException",
+         "code 1: Error reading answer list from qmaster"),
+        ({"remoteCommand": "/bin/true", "jobName": "1abc"}, "DeniedByDrmException",
+         'code 17: denied: "1abc" is not a valid object name (cannot start with a digit)'),
+        ({"remoteCommand": "/bin/true", "startTime": "garbage"}, "DeniedByDrmException",
+         "code 17: Error parsing DRMAA date string"),
+        ({"remoteCommand": "/bin/true", "nativeSpecification": "-bogus"},
+         "DeniedByDrmException", 'code 17: invalid option argument "-bogus"\n'),
+        ({"remoteCommand": "/bin/true", "nativeSpecification": "-l nosuchresource=1"},
+         "DeniedByDrmException", 'code 17: unknown resource "nosuchresource"'),
+        ({"remoteCommand": "/bin/true", "nativeSpecification": "-q nosuchqueue"},
+         "DeniedByDrmException",
+         'code 17: Job was rejected because job requests unknown queue "nosuchqueue"'),
+        ({"remoteCommand": "/bin/true", "nativeSpecification": "-l arch=no-such-arch"},
+         "DeniedByDrmException", "code 17: error: no suitable queues"),
+    ],
+)  # fmt: skip
+def test_refused_submissions(vsession, vdrmaa, attributes, exc, message):
+    jt = vsession.createJobTemplate()
+    for name, value in attributes.items():
+        setattr(jt, name, value)
+    with pytest.raises(getattr(vdrmaa, exc)) as info:
+        vsession.runJob(jt)
+    assert str(info.value) == message
+
+
+def test_refused_submission_uses_up_a_job_number(vsession, vdrmaa):
+    jt = template(vdrmaa, "/bin/true")
+    first = int(vsession.runJob(jt))
+    jt.jobName = "bad/slash"
+    with pytest.raises(vdrmaa.DeniedByDrmException):
+        vsession.runJob(jt)
+    jt.jobName = "fine"
+    assert int(vsession.runJob(jt)) == first + 2
+
+
+def test_start_time_in_the_past_holds_the_job_by_system(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/true", startTime="00:00"))
+    assert vsession.jobStatus(job) == "system_on_hold"
+    with pytest.raises(vdrmaa.ExitTimeoutException):
+        vsession.wait(job, 15)
+    vsession.control(job, vdrmaa.JobControlAction.TERMINATE)
+    with pytest.raises(Exception, match=r"^code 24: no usage information"):
+        vsession.wait(job)
+
+
+def test_unschedulable_job_with_w_n_stays_queued(vsession, vdrmaa):
+    jt = template(vdrmaa, "/bin/true", nativeSpecification="-w n -l arch=no-such-arch")
+    job = vsession.runJob(jt)
+    control.advance(3)
+    assert vsession.jobStatus(job) == "queued_active"
+    with pytest.raises(vdrmaa.ExitTimeoutException):
+        vsession.wait(job, 2)
+
+
+def test_hard_runtime_kills_with_sigkill(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "30", nativeSpecification="-l h_rt=1"))
+    info = vsession.wait(job)
+    assert (info.hasExited, info.hasSignal, info.terminatedSignal, info.wasAborted) == (
+        False, True, "SIGKILL", False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("begin", "end", "step", "outcome"),
+    [
+        (1, 5, 2, [".1", ".3", ".5"]),
+        (2, 2, 1, [".2"]),
+        (1, 2, 5, [".1"]),
+        (1, 10, 3, [".1", ".4", ".7", ".10"]),
+        (3, 1, 1, "InvalidArgumentException"),
+        (1, 5, 0, "InvalidArgumentException"),
+        (5, 1, -1, "InvalidArgumentException"),
+        (1, 5, -1, "InvalidArgumentException"),
+        (0, 2, 1, "InvalidArgumentException"),
+        (-1, 2, 1, "InvalidArgumentException"),
+        (-3, -1, 1, "DeniedByDrmException"),
+    ],
+)
+def test_bulk_ranges(vsession, vdrmaa, begin, end, step, outcome):
+    jt = template(vdrmaa, "/bin/true")
+    if isinstance(outcome, str):
+        with pytest.raises(getattr(vdrmaa, outcome)) as info:
+            vsession.runBulkJobs(jt, begin, end, step)
+        if begin == -3:
+            assert str(info.value) == (
+                'code 17: Range specifier "-3--1:1" has unknown trailer "3--1:1"\n'
+            )
+        return
+    ids = vsession.runBulkJobs(jt, begin, end, step)
+    number = ids[0].split(".")[0]
+    assert ids == [number + suffix for suffix in outcome]
+
+
+@pytest.mark.parametrize(("args", "position"), [((1, 2, 1.5), 5), (("1", "2", "1"), 3)])
+def test_bulk_argument_types(vsession, vdrmaa, args, position):
+    with pytest.raises(ctypes.ArgumentError, match=f"^argument {position}: TypeError: wrong type$"):
+        vsession.runBulkJobs(template(vdrmaa, "/bin/true"), *args)
+
+
+def test_array_job_ids(vsession, vdrmaa):
+    ids = vsession.runBulkJobs(template(vdrmaa, "/bin/sleep", "1"), 1, 5, 2)
+    number = ids[0].split(".")[0]
+    for bad in (f"{number}.2", f"{number}.7", number):
+        with pytest.raises(vdrmaa.InvalidJobException):
+            vsession.jobStatus(bad)
+    info = vsession.wait(number)  # a bare array number waits for any of its tasks
+    assert info.jobId in ids
+    with pytest.raises(vdrmaa.InvalidJobException):
+        vsession.wait(f"{number}.2")
+    vsession.synchronize([number], 20, True)  # ...and synchronizes all of them
+    for task in ids:
+        with pytest.raises(vdrmaa.InvalidJobException):
+            vsession.jobStatus(task)
+
+
+# -- sge_control_probe.out -------------------------------------------------------------------
+def _job_in(state: str, vsession, vdrmaa) -> str:
+    """A job in the named state, on a one-slot cell whose slot is taken by a blocker."""
+    a = vdrmaa.JobControlAction
+    if state in ("queued_active", "user_hold"):
+        vsession.runJob(template(vdrmaa, "/bin/sleep", "1000"))
+        job = vsession.runJob(template(vdrmaa, "/bin/sleep", "10"))
+        if state == "user_hold":
+            vsession.control(job, a.HOLD)
+        return job
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "10"))
+    if state == "user_suspended":
+        vsession.control(job, a.SUSPEND)
+    elif state in ("done", "reaped"):
+        vsession.synchronize([job], 100, state == "reaped")
+    return job
+
+
+MATRIX = [
+    # state, action, error (None: accepted), state afterwards
+    ("queued_active", "suspend", ("SuspendInconsistentStateException",
+     "code 20: Modify operation can not be applied on job-array task {n}.1 in pending/hold "
+     "state"), "queued_active"),
+    ("queued_active", "resume", ("ResumeInconsistentStateException",
+     "code 19: Modify operation can not be applied on job-array task {n}.1 in pending/hold "
+     "state"), "queued_active"),
+    ("queued_active", "hold", None, "user_on_hold"),
+    ("queued_active", "release", None, "queued_active"),
+    ("queued_active", "terminate", None, "failed"),
+    ("user_hold", "suspend", ("SuspendInconsistentStateException", None), "user_on_hold"),
+    ("user_hold", "resume", ("ResumeInconsistentStateException", None), "user_on_hold"),
+    ("user_hold", "hold", None, "user_on_hold"),
+    ("user_hold", "release", None, "queued_active"),
+    ("user_hold", "terminate", None, "failed"),
+    ("running", "suspend", None, "user_suspended"),
+    ("running", "resume", ("ResumeInconsistentStateException",
+     "code 19: {u} - job {n} is already unsuspended"), "running"),
+    ("running", "hold", None, "user_on_hold"),
+    ("running", "release", None, "running"),
+    ("running", "terminate", None, "failed"),
+    ("user_suspended", "suspend", ("SuspendInconsistentStateException",
+     "code 20: {u} - job {n} is already suspended"), "user_suspended"),
+    ("user_suspended", "resume", None, "running"),
+    ("user_suspended", "hold", None, "user_on_hold"),
+    ("user_suspended", "release", None, "user_suspended"),
+    ("user_suspended", "terminate", None, "failed"),
+    ("done", "suspend", ("InvalidJobException", 'code 18: invalid queue or job "{n}"'), "done"),
+    ("done", "resume", ("InvalidJobException", 'code 18: invalid queue or job "{n}"'), "done"),
+    ("done", "hold", ("InvalidJobException", 'code 18: denied: job "{n}" does not exist'),
+     "done"),
+    ("done", "release", ("InvalidJobException", 'code 18: denied: job "{n}" does not exist'),
+     "done"),
+    ("done", "terminate", ("InvalidJobException", "code 18: There are no jobs registered"),
+     "done"),
+    ("reaped", "suspend", ("InvalidJobException", 'code 18: invalid queue or job "{n}"'), None),
+    ("reaped", "hold", ("InvalidJobException", 'code 18: denied: job "{n}" does not exist'),
+     None),
+    ("reaped", "terminate", ("InvalidJobException", "code 18: There are no jobs registered"),
+     None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("state", "action", "error", "after"), MATRIX)
+def test_control_matrix(vdrmaa, state, action, error, after):
+    import getpass
+
+    control.reset(clock="virtual", slots=1)
+    session = vdrmaa.Session
+    session.initialize()
+    job = _job_in(state, session, vdrmaa)
+    if error is None:
+        session.control(job, action)
+    else:
+        exc, message = error
+        with pytest.raises(getattr(vdrmaa, exc)) as info:
+            session.control(job, action)
+        if message is not None:
+            assert str(info.value) == message.format(n=job, u=getpass.getuser())
+    if after is None:
+        with pytest.raises(vdrmaa.InvalidJobException):
+            session.jobStatus(job)
+    else:
+        assert session.jobStatus(job) == after
+
+
+def test_control_action_must_be_known(vsession):
+    with pytest.raises(ValueError, match="'bogus' is not in list"):
+        vsession.control("1", "bogus")
+
+
+def test_terminate_queued_job_has_no_usage(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/true", jobSubmissionState="drmaa_hold"))
+    vsession.control(job, vdrmaa.JobControlAction.TERMINATE)
+    assert vsession.jobStatus(job) == "failed"
+    with pytest.raises(Exception, match=r"^code 24: no usage information") as info:
+        vsession.wait(job)
+    assert type(info.value) is Exception  # the binding's mapping of code 24
+    with pytest.raises(vdrmaa.InvalidJobException):
+        vsession.jobStatus(job)  # reaped all the same
+
+
+def test_signals_leave_the_job_done(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/sh", "-c", "kill -TERM $$"))
+    vsession.synchronize([job], 10, False)
+    assert vsession.jobStatus(job) == "done"
+    info = vsession.wait(job)
+    assert (info.hasSignal, info.terminatedSignal) == (True, "SIGTERM")
+
+
+# -- sge_wait_probe.out ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("timeout", "outcome"),
+    [
+        (0.5, "argument 5: TypeError: wrong type"),
+        ("1", "argument 5: TypeError: wrong type"),
+        (None, "argument 5: TypeError: wrong type"),
+        (-5, "code 4: Negative timeout values are not allowed."),
+        (-2, "code 4: Negative timeout values are not allowed."),
+        (2**63, "code 4: Negative timeout values are not allowed."),
+        (2**64, "code 23: time-out condition"),
+        (0, "code 23: time-out condition"),
+    ],
+)
+def test_wait_timeout_values(vsession, vdrmaa, timeout, outcome):
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "30"))
+    with pytest.raises(Exception) as info:
+        vsession.wait(job, timeout)
+    assert str(info.value) == outcome
+
+
+def test_synchronize_timeout_has_empty_message(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "30"))
+    with pytest.raises(vdrmaa.ExitTimeoutException) as info:
+        vsession.synchronize([job], 1, True)
+    assert str(info.value) == "code 23: "
+
+
+def test_synchronize_ignores_unknown_ids_and_refuses_garbage(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "3"))
+    vsession.synchronize(["99999", job, "-3", "1.2.3"], 20, True)
+    with pytest.raises(vdrmaa.InvalidJobException):
+        vsession.jobStatus(job)
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "3"))
+    with pytest.raises(vdrmaa.InvalidArgumentException, match='Job id, "abc", is not a valid'):
+        vsession.synchronize([job, "abc"], 20, True)
+    assert vsession.jobStatus(job) == "running"
+    vsession.synchronize([], 5, True)
+    with pytest.raises(vdrmaa.InvalidArgumentException):
+        vsession.synchronize([vdrmaa.Session.JOB_IDS_SESSION_ANY], 5, True)
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "wait"),
+    [
+        ("", "invalid", "invalid"),
+        (" {n}", "running", "timeout"),
+        ("{n} ", "running", "timeout"),
+        ("0{n}", "running", "timeout"),
+        ("+{n}", "running", "timeout"),
+        ("{n}abc", "running", "timeout"),
+        ("{n}.0", "unknown", "unknown"),
+        ("{n}.1", "unknown", "timeout"),
+        ("{n}.2", "unknown", "unknown"),
+        ("-3", "unknown", "unknown"),
+        ("0", "unknown", "unknown"),
+        ("1.2.3", "unknown", "unknown"),
+        ("abc", "invalid", "invalid"),
+        ("{n}.", "invalid bulk", "invalid bulk"),
+        (".{n}", "invalid bulk", "invalid bulk"),
+        ("99999999999999999999", "unknown", "unknown"),
+        ("DRMAA_JOB_IDS_SESSION_ALL", "invalid", "invalid"),
+    ],
+)
+def test_job_id_forms(vsession, vdrmaa, form, status, wait):
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "30"))
+    text = form.format(n=job)
+    expect = {
+        "invalid": (vdrmaa.InvalidArgumentException, f'Job id, "{text}", is not a valid job id'),
+        "invalid bulk": (
+            vdrmaa.InvalidArgumentException,
+            f'Job id, "{text}", is not a valid bulk job id',
+        ),
+        "unknown": (vdrmaa.InvalidJobException, "does not exist"),
+        "timeout": (vdrmaa.ExitTimeoutException, "time-out condition"),
+    }
+    for call, outcome in ((lambda: vsession.jobStatus(text), status),
+                          (lambda: vsession.wait(text, 0), wait)):  # fmt: skip
+        if outcome == "running":
+            assert call() == "running"
+            continue
+        exc, fragment = expect[outcome]
+        with pytest.raises(exc) as info:
+            call()
+        assert fragment in str(info.value)
+
+
+def test_job_id_none_and_int(vsession, vdrmaa):
+    with pytest.raises(vdrmaa.InvalidArgumentException, match=r"^code 4: The input value"):
+        vsession.jobStatus(None)
+    with pytest.raises(ctypes.ArgumentError, match=r"^argument 1: TypeError: wrong type$"):
+        vsession.jobStatus(123)
+
+
+def test_wait_any_returns_jobs_in_finish_order(vsession, vdrmaa):
+    slow = vsession.runJob(template(vdrmaa, "/bin/sleep", "4"))
+    fast = vsession.runJob(template(vdrmaa, "/bin/sleep", "2"))
+    any_ = vdrmaa.Session.JOB_IDS_SESSION_ANY
+    assert [vsession.wait(any_).jobId for _ in range(2)] == [fast, slow]
+
+
+def test_wait_any_with_only_a_held_job_times_out(vsession, vdrmaa):
+    vsession.runJob(template(vdrmaa, "/bin/true", jobSubmissionState="drmaa_hold"))
+    with pytest.raises(vdrmaa.ExitTimeoutException):
+        vsession.wait(vdrmaa.Session.JOB_IDS_SESSION_ANY, 0)
+    with pytest.raises(vdrmaa.ExitTimeoutException, match=r"^code 23: $"):
+        vsession.synchronize([vdrmaa.Session.JOB_IDS_SESSION_ALL], 2)
