@@ -31,7 +31,7 @@ from simulator.drmaa.helpers import Version
 from simulator.drmaa.submit import job_spec
 from simulator.drmaa.template import JobTemplate
 from simulator.model import ALL_JOBS, ANY_JOB, Action, DrmError, ErrorCode, SessionRecord
-from simulator.model.accounting import resource_usage
+from simulator.model.accounting import NOT_STARTED_KEYS, USAGE_KEYS, usage_record
 
 __all__ = [
     "JobControlAction",
@@ -101,8 +101,20 @@ def _job_info(job: Any) -> JobInfo:
         bool(outcome.core_dump) if not outcome.exited else False,
         outcome.aborted,
         outcome.exit_status if outcome.exited else 0,
-        {key: f"{value:.4f}" for key, value in resource_usage(job).items()},
+        _usage_text(job),
     )
+
+
+# The binding shows usage values as '%.4f' strings; most are zero.
+_ZEROS = dict.fromkeys(USAGE_KEYS, "0.0000")
+_ZEROS_NOT_STARTED = dict.fromkeys(NOT_STARTED_KEYS, "0.0000")
+
+
+def _usage_text(job: Any) -> dict[str, str]:
+    text = dict(_ZEROS if job.outcome.started else _ZEROS_NOT_STARTED)
+    for key, value in usage_record(job).items():
+        text[key] = f"{value:.4f}"
+    return text
 
 
 class _SessionString:

@@ -49,9 +49,8 @@ def expand_path(path: str, job: Job, home: str, wd: str) -> str:
     )
 
 
-def environment(job: Job, home: str, wd: str) -> dict[str, str]:
+def environment(job: Job, home: str, wd: str, user: str) -> dict[str, str]:
     """The job's environment: Grid Engine's basics, then what the template asked for."""
-    user = pwd.getpwuid(os.getuid()).pw_name
     env = {
         "HOME": home,
         "USER": user,
@@ -88,19 +87,22 @@ class Launcher:
 
     def __init__(self, home: str | None = None) -> None:
         self.home = home or _home()
+        self.user = pwd.getpwuid(os.getuid()).pw_name
 
     def __call__(self, job: Job) -> subprocess.Popen:
         spec, home = job.spec, self.home
         wd = workdir(job, home)
         if not os.path.isabs(wd) or not os.path.isdir(wd):
             raise LaunchError(f"no such working directory: {wd}")  # relative ones too
-        env = environment(job, home, wd)
+        env = environment(job, home, wd, self.user)
         executable = _resolve(spec.command, env["PATH"], wd)
         suffix = "" if job.task is None else f".{job.task}"
         out_default = os.path.join(home, f"{job_name(job)}.o{job.number}{suffix}")
         err_default = os.path.join(home, f"{job_name(job)}.e{job.number}{suffix}")
         with ExitStack() as files:
-            stdin = self._open(files, spec.input_path, job, wd, "rb", os.devnull)
+            stdin: IO[bytes] | int = subprocess.DEVNULL
+            if spec.input_path:
+                stdin = self._open(files, spec.input_path, job, wd, "rb", os.devnull)
             stdout = self._open(files, spec.output_path, job, wd, "ab", out_default)
             if spec.join_files:
                 stderr: IO[bytes] | int = stdout

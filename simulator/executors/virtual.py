@@ -35,18 +35,31 @@ class VirtualExecutor:
         self.clock = clock
         self._on_end = on_end
         self._model = job_model or default_job_model
+        # The default model depends on the spec alone, and a bulk job's tasks share one
+        # spec: remember the last answer.
+        self._memo: tuple[object, Behaviour] | None = None
         # (when, seq, job, callback): a job's end, or (job None) a timer callback.
         self._events: list[tuple[float, int, Job | None, Callable[[], None] | None]] = []
         self._seq = itertools.count()
 
     def start(self, job: Job) -> None:
-        behaviour = self._model(job.spec, job.task)
+        behaviour = self._behaviour(job)
         limit = job.spec.hard_runtime
         if limit is not None and behaviour.duration > limit:
             behaviour = Behaviour(limit, 0, signal.SIGKILL)
         run = _Run(behaviour, self.clock.now() + max(0.0, behaviour.duration))
         job.handle = run
         heapq.heappush(self._events, (run.end, next(self._seq), job, None))
+
+    def _behaviour(self, job: Job) -> Behaviour:
+        if self._model is not default_job_model:
+            return self._model(job.spec, job.task)
+        memo = self._memo
+        if memo is not None and memo[0] is job.spec:
+            return memo[1]
+        behaviour = default_job_model(job.spec)
+        self._memo = (job.spec, behaviour)
+        return behaviour
 
     def suspend(self, job: Job) -> None:
         run = job.handle

@@ -46,7 +46,7 @@ _SGE_SIGNALS = {
 }
 
 # Key order as Grid Engine's libdrmaa lists them.
-_KEYS = [
+USAGE_KEYS = [
     "io",
     "iow",
     "mem",
@@ -83,36 +83,41 @@ _KEYS = [
     "acct_iow",
     "acct_maxvmem",
 ]
-_ZERO = dict.fromkeys(_KEYS, 0.0)
 # What Grid Engine reports for a job whose process never started (measured).
-_NOT_STARTED_KEYS = ("io", "iow", "mem", "cpu", "vmem", "maxvmem")
+NOT_STARTED_KEYS = ["io", "iow", "mem", "cpu", "vmem", "maxvmem", "submission_time", "priority"]
 
 
-def resource_usage(job: Job) -> dict[str, float]:
-    """The usage record of a finished job that ran (Grid Engine has none for others)."""
+def usage_record(job: Job) -> dict[str, float]:
+    """The non-zero part of a finished job's usage record, keyed as Grid Engine keys it.
+
+    :data:`USAGE_KEYS` lists every key of a full record (the rest are zero); a job whose
+    process never started has only :data:`NOT_STARTED_KEYS` (Grid Engine has no more).
+    """
     outcome = job.outcome
     assert outcome is not None and job.start_time is not None and job.end_time is not None
     if not outcome.started:
-        usage = dict.fromkeys(_NOT_STARTED_KEYS, 0.0)
-        usage.update(submission_time=float(int(job.submit_time)), priority=0.0)
-        return usage
-    usage = dict(_ZERO)
-    usage.update(outcome.usage)
+        return {"submission_time": float(int(job.submit_time))}
+    usage = {key: value for key, value in outcome.usage.items() if value}
     start, end = int(job.start_time), int(job.end_time)
-    cpu = usage["ru_utime"] + usage["ru_stime"]
+    cpu = usage.get("ru_utime", 0.0) + usage.get("ru_stime", 0.0)
     if outcome.aborted or outcome.signal:
         # Terminated by the DRM counts as SIGKILL, as Grid Engine's qdel does.
         sig = outcome.signal or signal.SIGKILL
         usage["exit_status"] = 128.0 + sig
         usage["signal"] = float(_SGE_SIGNALS.get(sig, _SGE_SIGNAL_BASE + sig))
-    else:
+    elif outcome.exit_status:
         usage["exit_status"] = float(outcome.exit_status)
-    usage.update(
-        submission_time=float(int(job.submit_time)),
-        start_time=float(start),
-        end_time=float(end),
-        ru_wallclock=float(end - start),
-        cpu=cpu,
-        acct_cpu=cpu,
-    )
+    usage["submission_time"] = float(int(job.submit_time))
+    usage["start_time"] = float(start)
+    usage["end_time"] = float(end)
+    if end != start:
+        usage["ru_wallclock"] = float(end - start)
+    if cpu:
+        usage["cpu"] = usage["acct_cpu"] = cpu
     return usage
+
+
+def resource_usage(job: Job) -> dict[str, float]:
+    """The full usage record of a finished, dispatched job (zeros included)."""
+    keys = USAGE_KEYS if job.outcome is None or job.outcome.started else NOT_STARTED_KEYS
+    return {**dict.fromkeys(keys, 0.0), **usage_record(job)}

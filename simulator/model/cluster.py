@@ -224,6 +224,10 @@ class Cluster:
         """Block until the job (or any job, for ANY_JOB) finishes, then reap and return it."""
         with self._lock:
             self._check_connected(record)
+            done = record.finished.get(job_id)
+            if done is not None:  # the common case: nothing to wait for
+                self._reap(record, done)
+                return done
             epoch = record.epoch
             if job_id == ANY_JOB:
 

@@ -1,0 +1,119 @@
+"""Simulator speed, printed as figures (issue 2's goals beside them; nothing is asserted).
+
+    python benchmarks/simulator_bench.py [--tasks 100000] [--jobs 200] [--latency-jobs 200]
+
+1. virtual clock: runBulkJobs of N tasks, synchronize(ALL), then wait() on every task;
+   jobs per second end to end (goal: >= 50,000).
+2. real clock: the same J ``/bin/true`` commands through runJob+wait and through
+   ``subprocess.run``, alternating, best of 3 rounds each; the ratio (goal: <= 1.5).
+3. wait latency: jobs that write a nanosecond timestamp as their last act; the time from
+   that stamp to wait() returning, p50 and p99 (goal: p99 <= 10 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import simulator.drmaa as drmaa
+from simulator import control
+
+Session = drmaa.Session
+
+
+def _template(command: str, *args: str) -> drmaa.JobTemplate:
+    jt = Session.createJobTemplate()
+    jt.remoteCommand = command
+    jt.args = list(args)
+    jt.outputPath = ":/dev/null"
+    jt.joinFiles = True
+    return jt
+
+
+def virtual_throughput(tasks: int) -> float:
+    control.reset(clock="virtual")
+    Session.initialize()
+    try:
+        jt = _template("/bin/true")
+        start = time.perf_counter()
+        ids = Session.runBulkJobs(jt, 1, tasks, 1)
+        Session.synchronize([Session.JOB_IDS_SESSION_ALL], Session.TIMEOUT_WAIT_FOREVER, False)
+        for job_id in ids:
+            Session.wait(job_id, Session.TIMEOUT_WAIT_FOREVER)
+        elapsed = time.perf_counter() - start
+    finally:
+        Session.exit()
+    return tasks / elapsed
+
+
+def real_ratio(jobs: int, rounds: int = 3) -> tuple[float, float]:
+    control.reset(clock="real")
+    Session.initialize()
+    try:
+        jt = _template("/bin/true")
+        direct, simulated = [], []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(jobs):
+                subprocess.run(["/bin/true"], stdout=subprocess.DEVNULL, check=False)
+            direct.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for _ in range(jobs):
+                Session.wait(Session.runJob(jt), Session.TIMEOUT_WAIT_FOREVER)
+            simulated.append(time.perf_counter() - start)
+    finally:
+        Session.exit()
+    return min(direct), min(simulated)
+
+
+def wait_latency(jobs: int) -> list[float]:
+    control.reset(clock="real")
+    Session.initialize()
+    gaps = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            stamp = Path(tmp) / "end"
+            jt = _template("/bin/sh", "-c", f"sleep 0.01; date +%s%N > {stamp}")
+            for _ in range(jobs):
+                job = Session.runJob(jt)
+                Session.wait(job, Session.TIMEOUT_WAIT_FOREVER)
+                returned = time.time_ns()
+                gaps.append((returned - int(stamp.read_text())) / 1e6)
+    finally:
+        Session.exit()
+    return gaps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--latency-jobs", type=int, default=200)
+    options = parser.parse_args()
+
+    rate = virtual_throughput(options.tasks)
+    print(
+        f"virtual: {options.tasks} bulk tasks submitted, synchronized and reaped: "
+        f"{rate:,.0f} jobs/s (goal >= 50,000)"
+    )
+    direct, simulated = real_ratio(options.jobs)
+    print(
+        f"real: {options.jobs} x /bin/true: subprocess.run {direct:.3f} s, "
+        f"runJob+wait {simulated:.3f} s, ratio {simulated / direct:.2f} (goal <= 1.5)"
+    )
+    gaps = sorted(wait_latency(options.latency_jobs))
+    p99 = gaps[max(0, round(0.99 * len(gaps)) - 1)]
+    print(
+        f"wait latency after the job's last act, {len(gaps)} jobs: "
+        f"p50 {statistics.median(gaps):.2f} ms, p99 {p99:.2f} ms, max {gaps[-1]:.2f} ms "
+        f"(goal p99 <= 10 ms)"
+    )
+    control.reset(clock="real")
+
+
+if __name__ == "__main__":
+    main()

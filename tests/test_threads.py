@@ -1,0 +1,102 @@
+"""Many threads on one session: nothing lost, nothing handed out twice, no hang."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import template
+
+THREADS = 8
+PER_THREAD = 25
+
+
+@pytest.mark.parametrize("clock", ["vsession", "rsession"])
+def test_threads_submit_and_wait_for_their_own_jobs(clock, request):
+    session = request.getfixturevalue(clock)
+    drmaa = request.getfixturevalue(clock.replace("session", "drmaa"))
+    jt = template(drmaa, "/bin/sh", "-c", "exit 7", outputPath=":/dev/null", joinFiles=True)
+
+    def work(_: int) -> list[str]:
+        seen = []
+        for _ in range(PER_THREAD):
+            job = session.runJob(jt)
+            info = session.wait(job, 60)
+            assert info.jobId == job and info.exitStatus == 7
+            seen.append(job)
+        return seen
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = [job for jobs in pool.map(work, range(THREADS)) for job in jobs]
+    assert len(results) == len(set(results)) == THREADS * PER_THREAD
+
+
+@pytest.mark.parametrize("clock", ["vsession", "rsession"])
+def test_threads_racing_on_wait_any_share_out_every_job_once(clock, request):
+    session = request.getfixturevalue(clock)
+    drmaa = request.getfixturevalue(clock.replace("session", "drmaa"))
+    jt = template(drmaa, "/bin/true", outputPath=":/dev/null", joinFiles=True)
+    submitted = set(session.runBulkJobs(jt, 1, THREADS * PER_THREAD, 1))
+    got: list[str] = []
+    lock = threading.Lock()
+
+    def reap(_: int) -> None:
+        while True:
+            try:
+                info = session.wait(drmaa.Session.JOB_IDS_SESSION_ANY, 60)
+            except drmaa.InvalidJobException:
+                return  # nothing left
+            with lock:
+                got.append(info.jobId)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(reap, range(THREADS)))
+    assert sorted(got) == sorted(submitted)
+
+
+def test_control_from_many_threads_while_others_wait(rsession, rdrmaa):
+    jt = template(rdrmaa, "/bin/sleep", "30", outputPath=":/dev/null", joinFiles=True)
+    jobs = [rsession.runJob(jt) for _ in range(THREADS)]
+
+    def wait(job: str):
+        return rsession.wait(job, 60)
+
+    with ThreadPoolExecutor(2 * THREADS) as pool:
+        waits = [pool.submit(wait, job) for job in jobs]
+        time.sleep(0.1)
+        actions = rdrmaa.JobControlAction
+        list(pool.map(lambda job: rsession.control(job, actions.SUSPEND), jobs))
+        list(pool.map(lambda job: rsession.control(job, actions.RESUME), jobs))
+        list(pool.map(lambda job: rsession.control(job, actions.TERMINATE), jobs))
+        infos = [future.result(timeout=60) for future in waits]
+    assert [info.jobId for info in infos] == jobs
+    assert all(info.wasAborted for info in infos)
+
+
+@pytest.mark.parametrize("clock", ["vsession", "rsession"])
+def test_exit_releases_threads_blocked_in_wait(clock, request):
+    session = request.getfixturevalue(clock)
+    drmaa = request.getfixturevalue(clock.replace("session", "drmaa"))
+    # Held, so that it never ends: on the virtual clock too the waits really block.
+    job = session.runJob(template(drmaa, "/bin/true", jobSubmissionState="drmaa_hold"))
+    errors: list[BaseException] = []
+
+    def blocked() -> None:
+        try:
+            session.wait(job, drmaa.Session.TIMEOUT_WAIT_FOREVER)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=blocked) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    session.exit()
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert len(errors) == 3
+    assert all(isinstance(error, drmaa.NoActiveSessionException) for error in errors)
