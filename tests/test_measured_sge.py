@@ -471,3 +471,104 @@ def test_wait_any_with_only_a_held_job_times_out(vsession, vdrmaa):
         vsession.wait(vdrmaa.Session.JOB_IDS_SESSION_ANY, 0)
     with pytest.raises(vdrmaa.ExitTimeoutException, match=r"^code 23: $"):
         vsession.synchronize([vdrmaa.Session.JOB_IDS_SESSION_ALL], 2)
+
+
+# -- sge_session_probe.out / sge_jobinfo_probe.out -------------------------------------------
+@pytest.mark.parametrize(
+    ("contact", "accepted"),
+    [
+        ("", True),
+        ("session=localhost.1.1", True),
+        ("session=otherhost.1.1", True),
+        ("session=x", True),
+        ("session=localhost.1", True),
+        ("session=", False),
+        (" session=localhost.1.1", False),
+    ],
+)
+def test_contact_strings(vdrmaa, contact, accepted):
+    if not accepted:
+        with pytest.raises(vdrmaa.InvalidArgumentException, match=r"^code 4: The input value"):
+            vdrmaa.Session.initialize(contact)
+        assert vdrmaa.Session.contact == ""
+        return
+    vdrmaa.Session.initialize(contact)
+    assert vdrmaa.Session.contact == (contact or vdrmaa.Session.contact)
+    with pytest.raises(vdrmaa.InvalidJobException):
+        vdrmaa.Session.wait(vdrmaa.Session.JOB_IDS_SESSION_ANY, 0)
+
+
+def test_reconnect_sees_running_held_and_queued_jobs(vdrmaa):
+    control.reset(clock="virtual", slots=1)
+    s = vdrmaa.Session
+    s.initialize()
+    running = s.runJob(template(vdrmaa, "/bin/sleep", "100"))
+    held = s.runJob(template(vdrmaa, "/bin/true", jobSubmissionState="drmaa_hold"))
+    queued = s.runJob(template(vdrmaa, "/bin/true"))
+    contact = s.contact
+    s.exit()
+    s.initialize(contact)
+    assert [s.jobStatus(j) for j in (running, held, queued)] == [
+        "running", "user_on_hold", "queued_active",
+    ]  # fmt: skip
+    s.control(s.JOB_IDS_SESSION_ALL, vdrmaa.JobControlAction.TERMINATE)
+    assert s.jobStatus(held) == s.jobStatus(running) == "failed"
+    s.synchronize([s.JOB_IDS_SESSION_ALL], 20, True)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, jt: s.runJob(jt),
+        lambda s, jt: s.runBulkJobs(jt, 1, 2, 1),
+        lambda s, jt: s.wait("1"),
+        lambda s, jt: s.wait(s.JOB_IDS_SESSION_ANY),
+        lambda s, jt: s.synchronize(["1"]),
+        lambda s, jt: s.synchronize([s.JOB_IDS_SESSION_ALL]),
+        lambda s, jt: s.control("1", "hold"),
+        lambda s, jt: s.control(s.JOB_IDS_SESSION_ALL, "hold"),
+        lambda s, jt: s.jobStatus("1"),
+        lambda s, jt: s.createJobTemplate(),
+        lambda s, jt: setattr(jt, "jobName", "x"),
+        lambda s, jt: jt.remoteCommand,
+    ],
+)
+def test_every_call_after_exit(vdrmaa, call):
+    s = vdrmaa.Session
+    s.initialize()
+    jt = template(vdrmaa, "/bin/true")
+    s.exit()
+    with pytest.raises(vdrmaa.NoActiveSessionException) as info:
+        call(s, jt)
+    assert str(info.value) == "code 5: No active session"
+    s.deleteJobTemplate(jt)  # accepted after exit
+    assert (s.contact, s.drmsInfo, s.drmaaImplementation) == ("", "SGE 8.1.9", "SGE 8.1.9")
+
+
+@pytest.mark.parametrize(
+    ("signal_name", "core", "exit_status", "sge_signal"),
+    [
+        ("TERM", False, "143", "916"),
+        ("INT", False, "130", "902"),
+        ("SEGV", True, "139", "912"),
+        ("USR1", False, "138", "931"),
+        ("USR2", False, "140", "932"),
+        ("ABRT", True, "134", "906"),
+        ("HUP", False, "129", "901"),
+        ("QUIT", True, "131", "903"),
+        ("KILL", False, "137", "910"),
+        ("ALRM", False, "142", "915"),
+        ("PIPE", False, "141", "914"),
+        ("BUS", True, "135", "911"),
+        ("FPE", True, "136", "909"),
+        ("ILL", True, "132", "904"),
+    ],
+)
+def test_signals(vsession, vdrmaa, signal_name, core, exit_status, sge_signal):
+    job = vsession.runJob(template(vdrmaa, "/bin/sh", "-c", f"kill -{signal_name} $$"))
+    info = vsession.wait(job)
+    assert (info.hasExited, info.hasSignal, info.terminatedSignal, info.hasCoreDump) == (
+        False, True, "SIG" + signal_name, core,
+    )  # fmt: skip
+    assert info.resourceUsage["exit_status"] == exit_status + ".0000"
+    assert info.resourceUsage["signal"] == sge_signal + ".0000"

@@ -30,7 +30,7 @@ from simulator.drmaa.errors import exception_for, translate
 from simulator.drmaa.helpers import Version
 from simulator.drmaa.submit import job_spec
 from simulator.drmaa.template import JobTemplate
-from simulator.model import ALL_JOBS, ANY_JOB, Action, DrmError, ErrorCode, SessionRecord
+from simulator.model import ALL_JOBS, ANY_JOB, Action, Connection, DrmError, ErrorCode
 from simulator.model.accounting import NOT_STARTED_KEYS, USAGE_KEYS, usage_record
 
 __all__ = [
@@ -52,7 +52,7 @@ DRMAA_IMPLEMENTATION = "SGE 8.1.9"
 DRMAA_VERSION = Version(1, 0)
 
 _state_lock = threading.Lock()
-_current: SessionRecord | None = None
+_current: Connection | None = None
 T = TypeVar("T")
 
 
@@ -64,9 +64,9 @@ def _call(operation: Callable[..., T], *args: Any) -> T:
         raise translate(error) from None
 
 
-def _active_record() -> SessionRecord:
+def _active_record() -> Connection:
     record = _current
-    if record is None or not record.connected:
+    if record is None or not record.open:
         raise exception_for(ErrorCode.NO_ACTIVE_SESSION, "No active session")
     return record
 
@@ -134,7 +134,7 @@ class _SessionVersion:
 
 def _contact() -> str:
     record = _current
-    return record.contact if record is not None and record.connected else ""
+    return record.contact if record is not None and record.open else ""
 
 
 class Session:
@@ -161,7 +161,7 @@ class Session:
             contactString = contactString.encode(ENCODING)
         raw = ct.c_string(contactString, 1)
         with _state_lock:
-            if _current is not None and _current.connected:
+            if _current is not None and _current.open:
                 raise exception_for(
                     ErrorCode.ALREADY_ACTIVE_SESSION,
                     "Initialization failed due to existing DRMAA session.",
@@ -175,7 +175,7 @@ class Session:
         global _current
         with _state_lock:
             record = _current
-            if record is None or not record.connected:
+            if record is None or not record.open:
                 raise exception_for(ErrorCode.NO_ACTIVE_SESSION, "")
             _current = None
             _call(control.cluster().disconnect, record)

@@ -137,8 +137,11 @@ class _TemplateStore:
 
 
 def _library_call(call: Any, *args: Any) -> Any:
+    """A template call as the library makes it: only within an active session (measured)."""
     from simulator.drmaa.errors import translate
+    from simulator.drmaa.session import _active_record
 
+    _active_record()
     try:
         return call(*args)
     except DrmError as error:

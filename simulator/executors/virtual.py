@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from simulator.executors.jobmodel import Behaviour, JobModel, default_job_model
 from simulator.model.clock import VirtualClock
-from simulator.model.jobs import Job, Outcome
+from simulator.model.jobs import Job, Outcome, dumps_core
 
 
 class _Run:
@@ -112,6 +112,6 @@ class VirtualExecutor:
             job.handle = None
             b = run.behaviour
             if b.signal:
-                self._on_end(job, Outcome(False, 0, b.signal))
+                self._on_end(job, Outcome(False, 0, b.signal, dumps_core(b.signal)))
             else:
                 self._on_end(job, Outcome(True, b.exit_status))

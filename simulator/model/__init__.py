@@ -5,7 +5,7 @@ Plain Python with no knowledge of any DRMAA binding: the Python API layer
 Errors are raised as :class:`DrmError` carrying a DRMAA 1.0 error code.
 """
 
-from simulator.model.cluster import ALL_JOBS, ANY_JOB, Cluster, SessionRecord
+from simulator.model.cluster import ALL_JOBS, ANY_JOB, Cluster, Connection, SessionRecord
 from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobs import Action, Job, JobSpec, Outcome, State
 
@@ -14,6 +14,7 @@ __all__ = [
     "ANY_JOB",
     "Action",
     "Cluster",
+    "Connection",
     "DrmError",
     "ErrorCode",
     "Job",

@@ -39,18 +39,34 @@ T = TypeVar("T")
 class SessionRecord:
     """What the DRM remembers of one DRMAA session, connected or not."""
 
-    __slots__ = ("connected", "contact", "epoch", "finished", "jobs")
+    __slots__ = ("connections", "contact", "finished", "jobs")
 
     def __init__(self, contact: str) -> None:
         self.contact = contact
-        self.connected = False
-        # Bumped at every connect and disconnect: a call blocked in one connection must
-        # not carry on into the next.
-        self.epoch = 0
+        # Clients attached to it now: Grid Engine lets several share one session.
+        self.connections = 0
         # Jobs the session can still ask about: live ones and finished, unreaped ones.
         self.jobs: dict[str, Job] = {}
         # Finished, unreaped jobs in the order they finished (what wait(ANY) hands out).
         self.finished: dict[str, Job] = {}
+
+    @property
+    def connected(self) -> bool:
+        return self.connections > 0
+
+
+class Connection:
+    """One client's attachment to a session, from initialize() to exit()."""
+
+    __slots__ = ("open", "record")
+
+    def __init__(self, record: SessionRecord) -> None:
+        self.record = record
+        self.open = True
+
+    @property
+    def contact(self) -> str:
+        return self.record.contact
 
 
 class Cluster:
@@ -80,6 +96,7 @@ class Cluster:
         self._changed = threading.Condition(self._lock)
         self._waiters = 0
         self._sessions: dict[str, SessionRecord] = {}
+        self._connections: set[Connection] = set()
         self._live: dict[str, Job] = {}  # every job not yet finished, any session
         self._pending: list[tuple[int, int, int, Job]] = []  # heap, by job number then task
         self._seq = itertools.count()
@@ -92,8 +109,8 @@ class Cluster:
         self.executor = make_executor(self._job_ended)
 
     # -- sessions ----------------------------------------------------------------------
-    def connect(self, contact: str | None = None) -> SessionRecord:
-        """Open a new session, or reconnect to the one ``contact`` names."""
+    def connect(self, contact: str | None = None) -> Connection:
+        """Open a new session, or join the one ``contact`` names (created if unknown)."""
         with self._lock:
             self._check_open()
             if contact:
@@ -104,21 +121,25 @@ class Cluster:
                     record = self._sessions[contact] = SessionRecord(contact)
             else:
                 record = self._new_session()
-            if record.connected:
-                raise DrmError(ErrorCode.ALREADY_ACTIVE_SESSION)
-            record.connected = True
-            record.epoch += 1
-            return record
+            record.connections += 1
+            conn = Connection(record)
+            self._connections.add(conn)
+            return conn
 
-    def disconnect(self, record: SessionRecord) -> None:
-        """End a connection: live jobs go on, finished ones are forgotten with it."""
+    def disconnect(self, conn: Connection) -> None:
+        """End a connection: live jobs go on; when the last client leaves, finished ones
+        are forgotten, and jobs that end from then on are lost."""
         with self._lock:
-            self._check_connected(record)
-            record.connected = False
-            record.epoch += 1
-            for job_id in record.finished:
-                del record.jobs[job_id]
-            record.finished.clear()
+            if not conn.open:
+                raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
+            conn.open = False
+            self._connections.discard(conn)
+            record = conn.record
+            record.connections -= 1
+            if not record.connections:
+                for job_id in record.finished:
+                    del record.jobs[job_id]
+                record.finished.clear()
             self._notify()
 
     def _new_session(self) -> SessionRecord:
@@ -130,11 +151,11 @@ class Cluster:
 
     # -- submission --------------------------------------------------------------------
     def submit(
-        self, record: SessionRecord, spec: JobSpec, tasks: Sequence[int] | None = None
+        self, conn: Connection, spec: JobSpec, tasks: Sequence[int] | None = None
     ) -> list[str]:
         """Queue one job (``tasks`` None) or one bulk job with the given task indices."""
         with self._lock:
-            self._check_connected(record)
+            record = self._record(conn)
             number = next(self._numbers)
             now = self.clock.now()
             check_job_name(spec)  # after the number is taken: a refusal uses one up
@@ -167,17 +188,17 @@ class Cluster:
             self._schedule()
 
     # -- status and control ------------------------------------------------------------
-    def status(self, record: SessionRecord, job_id: str) -> State:
+    def status(self, conn: Connection, job_id: str) -> State:
         with self._lock:
-            self._check_connected(record)
+            record = self._record(conn)
             job = self._lookup(record, job_id, task_alias=False)
             if job is None:
                 raise DrmError(ErrorCode.INVALID_JOB)
             return job.reported_state()
 
-    def control(self, record: SessionRecord, job_id: str, action: Action) -> None:
+    def control(self, conn: Connection, job_id: str, action: Action) -> None:
         with self._lock:
-            self._check_connected(record)
+            record = self._record(conn)
             if job_id == ALL_JOBS:
                 for job in list(record.jobs.values()):
                     if not job.state.finished:
@@ -220,19 +241,18 @@ class Cluster:
             self._job_ended(job, Outcome.aborted_job())
 
     # -- waiting -----------------------------------------------------------------------
-    def wait(self, record: SessionRecord, job_id: str, timeout: float) -> Job:
+    def wait(self, conn: Connection, job_id: str, timeout: float) -> Job:
         """Block until the job (or any job, for ANY_JOB) finishes, then reap and return it."""
         with self._lock:
-            self._check_connected(record)
+            record = self._record(conn)
             done = record.finished.get(job_id)
             if done is not None:  # the common case: nothing to wait for
                 self._reap(record, done)
                 return done
-            epoch = record.epoch
             if job_id == ANY_JOB:
 
                 def ready() -> Job | None:
-                    self._check_epoch(record, epoch)
+                    self._check_still_open(conn)
                     if record.finished:
                         return next(iter(record.finished.values()))
                     if not record.jobs:
@@ -245,7 +265,7 @@ class Cluster:
 
                 def ready() -> Job | None:
                     # One id, or (a bare array-job number) any of its tasks.
-                    self._check_epoch(record, epoch)
+                    self._check_still_open(conn)
                     jobs = record.jobs
                     alive = [jobs[i] for i in ids if i in jobs]
                     if not alive:  # reaped meanwhile by another thread
@@ -257,12 +277,11 @@ class Cluster:
             return job
 
     def synchronize(
-        self, record: SessionRecord, job_ids: Iterable[str], timeout: float, dispose: bool
+        self, conn: Connection, job_ids: Iterable[str], timeout: float, dispose: bool
     ) -> None:
         """Block until every listed job (or every session job, for ALL_JOBS) has finished."""
         with self._lock:
-            self._check_connected(record)
-            epoch = record.epoch
+            record = self._record(conn)
             ids = list(job_ids)
             if ALL_JOBS in ids:
                 targets = list(record.jobs)
@@ -271,7 +290,7 @@ class Cluster:
                 targets = [t for i in ids for t in self._own_ids(record, i)]
 
             def ready() -> bool:
-                self._check_epoch(record, epoch)
+                self._check_still_open(conn)
                 jobs = record.jobs
                 return all(i not in jobs or jobs[i].state.finished for i in targets)
 
@@ -429,22 +448,25 @@ class Cluster:
         if not self.reachable:
             raise DrmError(ErrorCode.DRM_COMMUNICATION_FAILURE, "unable to contact qmaster")
 
-    def _check_connected(self, record: SessionRecord) -> None:
-        if not record.connected:
+    def _record(self, conn: Connection) -> SessionRecord:
+        if not conn.open:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
         self._check_open()
+        return conn.record
 
     @staticmethod
-    def _check_epoch(record: SessionRecord, epoch: int) -> None:
-        if record.epoch != epoch:
-            raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
+    def _check_still_open(conn: Connection) -> None:
+        # exit() from another thread: Grid Engine's blocked wait/synchronize then return
+        # at once with a time-out (measured).
+        if not conn.open:
+            raise DrmError(ErrorCode.EXIT_TIMEOUT, "time-out condition")
 
     def shutdown(self) -> None:
         """Stop the cell: kill and reap every running job; later calls fail."""
         with self._lock:
             self._closed = True
-            for record in self._sessions.values():
-                record.connected = False
-                record.epoch += 1
+            for conn in self._connections:
+                conn.open = False
+            self._connections.clear()
             self._notify()
         self.executor.shutdown()

@@ -63,6 +63,23 @@ class JobSpec:
     unschedulable: bool = False
 
 
+# Signals whose default action dumps core. Jobs on the measured cell did dump core for
+# them (hasCoreDump True), so the simulator reports one whatever this machine's ulimit.
+CORE_SIGNALS = frozenset(
+    {"SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGSEGV", "SIGSYS",
+     "SIGXCPU", "SIGXFSZ"}
+)  # fmt: skip
+
+
+def dumps_core(sig: int) -> bool:
+    import signal
+
+    try:
+        return signal.Signals(sig).name in CORE_SIGNALS
+    except ValueError:
+        return False
+
+
 @dataclass(slots=True)
 class Outcome:
     """How a job ended, in wait-status terms, plus its resource usage."""
@@ -83,7 +100,8 @@ class Outcome:
         import os
 
         if os.WIFSIGNALED(status):
-            return cls(False, 0, os.WTERMSIG(status), os.WCOREDUMP(status), False, usage or {})
+            sig = os.WTERMSIG(status)
+            return cls(False, 0, sig, dumps_core(sig), False, usage or {})
         return cls(True, os.WEXITSTATUS(status), 0, False, False, usage or {})
 
     @classmethod
