@@ -155,3 +155,42 @@ def test_job_end_kills_background_children(rsession, rdrmaa, tmp_path):
     else:
         os.kill(pid, signal.SIGKILL)
         pytest.fail("the job's background child outlived the job")
+
+
+def test_interpreter_exit_kills_and_reaps_running_jobs(tmp_path):
+    """A program that leaves jobs running (with or without exit()) leaves no process behind."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = tmp_path / "leave.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import time, drmaa
+            s = drmaa.Session()
+            s.initialize()
+            jt = s.createJobTemplate()
+            jt.remoteCommand = "/bin/sh"
+            jt.outputPath = ":/dev/null"
+            for i in range(3):
+                jt.args = ["-c", "echo $$ > {tmp_path}/pid." + str(i) + "; exec sleep 100"]
+                s.runJob(jt)
+            while len(list(__import__("pathlib").Path("{tmp_path}").glob("pid.*"))) < 3:
+                time.sleep(0.01)
+            if __import__("sys").argv[1] == "exit":
+                s.exit()
+            """
+        )
+    )
+    for how in ("exit", "no-exit"):
+        for old in tmp_path.glob("pid.*"):
+            old.unlink()
+        done = subprocess.run(
+            [sys.executable, "-m", "simulator", str(script), how], timeout=60, capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+        for pidfile in tmp_path.glob("pid.*"):
+            pid = int(pidfile.read_text())
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
