@@ -458,11 +458,55 @@ def test_job_id_none_and_int(vsession, vdrmaa):
         vsession.jobStatus(123)
 
 
-def test_wait_any_returns_jobs_in_finish_order(vsession, vdrmaa):
+def test_wait_any_returns_the_lowest_finished_id_first(vsession, vdrmaa):
     slow = vsession.runJob(template(vdrmaa, "/bin/sleep", "4"))
     fast = vsession.runJob(template(vdrmaa, "/bin/sleep", "2"))
+    control.advance(10)  # both have finished: the earlier submitted comes first
     any_ = vdrmaa.Session.JOB_IDS_SESSION_ANY
-    assert [vsession.wait(any_).jobId for _ in range(2)] == [fast, slow]
+    assert [vsession.wait(any_).jobId for _ in range(2)] == [slow, fast]
+    third = vsession.runJob(template(vdrmaa, "/bin/sleep", "4"))
+    fourth = vsession.runJob(template(vdrmaa, "/bin/sleep", "2"))
+    assert vsession.wait(any_).jobId == fourth  # only it had finished when wait looked
+    assert vsession.wait(any_).jobId == third
+
+
+def test_synchronize_all_leaves_already_finished_jobs(vsession, vdrmaa):
+    done = vsession.runJob(template(vdrmaa, "/bin/true"))
+    vsession.synchronize([done], 10, False)
+    running = vsession.runJob(template(vdrmaa, "/bin/sleep", "5"))
+    vsession.synchronize([vdrmaa.Session.JOB_IDS_SESSION_ALL], 10, True)
+    assert vsession.jobStatus(done) == "done"  # not disposed: it had finished before
+    with pytest.raises(vdrmaa.InvalidJobException):
+        vsession.jobStatus(running)
+    assert vsession.wait(vdrmaa.Session.JOB_IDS_SESSION_ANY).jobId == done
+
+
+def test_control_all_applies_everywhere_then_raises_the_first_failure(vdrmaa):
+    control.reset(clock="virtual", slots=1)
+    s = vdrmaa.Session
+    s.initialize()
+    finished = s.runJob(template(vdrmaa, "/bin/true"))
+    s.synchronize([finished], 10, False)
+    running = s.runJob(template(vdrmaa, "/bin/sleep", "100"))
+    queued = s.runJob(template(vdrmaa, "/bin/sleep", "100"))
+    with pytest.raises(vdrmaa.InvalidJobException, match=f'"{finished}"'):
+        s.control(s.JOB_IDS_SESSION_ALL, "suspend")
+    assert s.jobStatus(running) == "user_suspended"
+    with pytest.raises(vdrmaa.InvalidJobException):
+        s.control(s.JOB_IDS_SESSION_ALL, "hold")
+    assert s.jobStatus(queued) == "user_on_hold"
+    s.control(s.JOB_IDS_SESSION_ALL, "terminate")  # never fails
+    assert s.jobStatus(queued) == s.jobStatus(running) == "failed"
+
+
+def test_terminating_a_bare_array_number_ends_every_task(vsession, vdrmaa):
+    ids = vsession.runBulkJobs(
+        template(vdrmaa, "/bin/true", jobSubmissionState="drmaa_hold"), 1, 3, 1
+    )
+    vsession.control(ids[0], "release")
+    vsession.wait(ids[0])
+    vsession.control(ids[0].split(".")[0], "terminate")
+    assert [vsession.jobStatus(i) for i in ids[1:]] == ["failed", "failed"]
 
 
 def test_wait_any_with_only_a_held_job_times_out(vsession, vdrmaa):
@@ -572,3 +616,51 @@ def test_signals(vsession, vdrmaa, signal_name, core, exit_status, sge_signal):
     )  # fmt: skip
     assert info.resourceUsage["exit_status"] == exit_status + ".0000"
     assert info.resourceUsage["signal"] == sge_signal + ".0000"
+
+
+# -- sge_jobinfo_probe.out: paths, placeholders, special exit statuses ----------------------
+@pytest.mark.parametrize("name", ["outputPath", "errorPath", "inputPath", "workingDirectory"])
+def test_increment_placeholder_only_in_bulk_jobs(vsession, vdrmaa, name):
+    value = "/tmp/x.$drmaa_incr_ph$" if name == "workingDirectory" else ":/tmp/x.$drmaa_incr_ph$"
+    jt = template(vdrmaa, "/bin/true", **{name: value})
+    with pytest.raises(vdrmaa.DeniedByDrmException) as info:
+        vsession.runJob(jt)
+    assert str(info.value) == (
+        'code 17: increment placeholder "$drmaa_incr_ph$" is only allowed in pathes for bulk jobs\n'
+    )
+    if name != "workingDirectory":
+        vsession.runBulkJobs(jt, 1, 2, 1)  # fine for a bulk job
+
+
+def test_paths_need_a_colon(vsession, vdrmaa):
+    jt = template(vdrmaa, "/bin/true", outputPath="/no/colon")
+    with pytest.raises(vdrmaa.InvalidArgumentException) as info:
+        vsession.runJob(jt)
+    assert str(info.value) == (
+        "code 4: The \"drmaa_output_path\" attribute must begin with a colon, ':'"
+    )
+
+
+def test_command_with_a_blank_is_an_internal_error(vsession, vdrmaa):
+    with pytest.raises(vdrmaa.InternalException, match="Error reading answer list"):
+        vsession.runJob(template(vdrmaa, "/bin/echo hi there"))
+
+
+def test_exit_100_fails_the_job(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/sh", "-c", "exit 100"))
+    vsession.synchronize([job], 10, False)
+    assert vsession.jobStatus(job) == "failed"
+    info = vsession.wait(job)
+    assert (info.hasExited, info.wasAborted, info.exitStatus, info.hasSignal) == (
+        False, True, 0, False,
+    )  # fmt: skip
+    assert info.resourceUsage["exit_status"] == "100.0000"
+
+
+def test_exit_99_requeues_the_job_forever(vsession, vdrmaa):
+    job = vsession.runJob(template(vdrmaa, "/bin/sh", "-c", "exit 99"))
+    with pytest.raises(vdrmaa.ExitTimeoutException):
+        vsession.wait(job, 30)
+    assert vsession.jobStatus(job) in ("queued_active", "running")
+    vsession.control(job, "terminate")
+    vsession.synchronize([job], 10, True)

@@ -33,12 +33,12 @@ def test_output_and_error_paths_and_exit_status(rsession, rdrmaa, tmp_path):
         "/bin/sh",
         "-c",
         "echo out; echo err >&2; exit 7",
-        outputPath=f":{tmp_path}/o.$drmaa_incr_ph$",
+        outputPath=f":{tmp_path}/o",
         errorPath=f"localhost:{tmp_path}/e",
     )
     info = rsession.wait(rsession.runJob(jt), 30)
     assert (info.hasExited, info.exitStatus) == (True, 7)
-    assert (tmp_path / "o.").read_text() == "out\n"
+    assert (tmp_path / "o").read_text() == "out\n"
     assert (tmp_path / "e").read_text() == "err\n"
 
 

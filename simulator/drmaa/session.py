@@ -213,7 +213,7 @@ class Session:
                 ErrorCode.DENIED_BY_DRM,
                 f'Range specifier "{spec_text}" has unknown trailer "{spec_text[1:]}"\n',
             )
-        spec = _call(job_spec, jobTemplate, 2)
+        spec = _call(job_spec, jobTemplate, 2, (begin, end, incr))
         return _call(control.cluster().submit, record, spec, range(begin, end + 1, incr))
 
     @staticmethod

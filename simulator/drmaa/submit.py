@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import os
 import re
 import shlex
+import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -15,13 +17,56 @@ from simulator.drmaa.template import JobTemplate
 from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobs import JobSpec
 
+_INCREMENT = "$drmaa_incr_ph$"
+
 
 def _path(value: str) -> str | None:
-    """A DRMAA path attribute, ``[hostname]:file_path``, as a local path."""
+    """A path given to qsub (``-o``, ``-e``, ``-i``): ``[hostname:]file_path``."""
     if not value:
         return None
     _, sep, path = value.partition(":")
     return path if sep else value
+
+
+def _template_path(scalars: dict[str, str], name: str, bulk: bool) -> str | None:
+    """A DRMAA path attribute, ``[hostname]:file_path``, as a local path (the host part is
+    ignored on a one-node cell, as measured)."""
+    value = scalars.get(name)
+    if value is None:
+        return None
+    if ":" not in value:
+        raise DrmError(
+            ErrorCode.INVALID_ARGUMENT, f"The \"{name}\" attribute must begin with a colon, ':'"
+        )
+    _check_increment(value, bulk)
+    return value.partition(":")[2]
+
+
+def _check_increment(value: str, bulk: bool) -> None:
+    if not bulk and _INCREMENT in value:
+        raise _denied(
+            'increment placeholder "$drmaa_incr_ph$" is only allowed in pathes for bulk jobs\n'
+        )
+
+
+@functools.cache
+def _submitter() -> tuple[tuple[str, str], ...]:
+    """The submitting process's identity, read once (reading os.environ is not free)."""
+    env = os.environ
+    return (
+        ("SGE_O_HOME", env.get("HOME", "")),
+        ("SGE_O_HOST", socket.gethostname().split(".")[0]),
+        ("SGE_O_LOGNAME", env.get("LOGNAME", env.get("USER", ""))),
+        ("SGE_O_PATH", env.get("PATH", "")),
+        ("SGE_O_SHELL", env.get("SHELL", "")),
+    )
+
+
+def _origin() -> dict[str, str]:
+    """What Grid Engine records of the submitter (the job's SGE_O_* variables)."""
+    origin = dict(_submitter())
+    origin["SGE_O_WORKDIR"] = os.getcwd()
+    return origin
 
 
 # Grid Engine's default complex attributes: what ``-l`` may request on a fresh cell.
@@ -158,8 +203,14 @@ def start_time(text: str) -> datetime | None:
         raise _denied("Error parsing DRMAA date string") from None
 
 
-def job_spec(template: object, position: int = 3) -> JobSpec:
-    """Read a template the way Grid Engine's libdrmaa does at submission."""
+def job_spec(
+    template: object, position: int = 3, tasks: tuple[int, int, int] | None = None
+) -> JobSpec:
+    """Read a template the way Grid Engine's libdrmaa does at submission.
+
+    ``tasks`` is a bulk job's (first, last, step); ``position`` the template's argument
+    position, for the error ctypes gives when something else is passed.
+    """
     if template is None:
         raise DrmError(ErrorCode.INVALID_ARGUMENT)
     if not isinstance(template, JobTemplate):
@@ -170,23 +221,47 @@ def job_spec(template: object, position: int = 3) -> JobSpec:
         )
     store = template._store()
     store.check_alive()
-    scalars, vectors = store.scalars, store.vectors
+    # Submitting one template many times is common: its reading only changes with its
+    # attributes, the working directory (-cwd, SGE_O_WORKDIR) and the task range.
+    key = (os.getcwd(), tasks)
+    cached = store.spec_cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    spec = _read(store.scalars, store.vectors, tasks)
+    if "drmaa_start_time" not in store.scalars:  # "already past?" depends on the hour
+        store.spec_cache = (key, spec)
+    return spec
+
+
+def _read(
+    scalars: dict[str, str], vectors: dict[str, list[str]], tasks: tuple[int, int, int] | None
+) -> JobSpec:
     if "drmaa_remote_command" not in scalars:
         raise _denied('job template must have "drmaa_remote_command" attribute set')
     command = scalars["drmaa_remote_command"]
-    env = dict(pair.split("=", 1) for pair in vectors.get("drmaa_v_env", ()) if "=" in pair)
+    bulk = tasks is not None
+    # A value is cut at its first "=" (so NAME=a=b arrives as NAME=a: measured).
+    env = {}
+    for pair in vectors.get("drmaa_v_env", ()):
+        name, _, value = pair.partition("=")
+        env[name] = value.split("=", 1)[0]
+    workdir = scalars.get("drmaa_wd") or None
+    if workdir:
+        _check_increment(workdir, bulk)
     fields: dict[str, Any] = {
         "command": command,
         "args": tuple(vectors.get("drmaa_v_argv", ())),
         "env": env,
-        "workdir": scalars.get("drmaa_wd") or None,
-        "input_path": _path(scalars.get("drmaa_input_path", "")),
-        "output_path": _path(scalars.get("drmaa_output_path", "")),
-        "error_path": _path(scalars.get("drmaa_error_path", "")),
+        "workdir": workdir,
+        "input_path": _template_path(scalars, "drmaa_input_path", bulk),
+        "output_path": _template_path(scalars, "drmaa_output_path", bulk),
+        "error_path": _template_path(scalars, "drmaa_error_path", bulk),
         "join_files": scalars.get("drmaa_join_files") == "y",
         "hold": scalars.get("drmaa_js_state") == SUBMISSION_STATE_HOLD,
         "name": scalars.get("drmaa_job_name") or None,
         "native": scalars.get("drmaa_native_specification", ""),
+        "task_range": tasks,
+        "origin": _origin(),
     }
     if fields["native"]:
         _native(fields["native"], fields)

@@ -81,12 +81,14 @@ class _TemplateStore:
     message) and answers INVALID_ATTRIBUTE_VALUE for any name it holds no value for.
     """
 
-    __slots__ = ("deleted", "scalars", "vectors")
+    __slots__ = ("deleted", "scalars", "spec_cache", "vectors")
 
     def __init__(self) -> None:
         self.scalars: dict[str, str] = {}
         self.vectors: dict[str, list[str]] = {}
         self.deleted = False
+        # The last submission's reading of this template, reused while nothing changes.
+        self.spec_cache: tuple[object, object] | None = None
 
     def set(self, name: bytes | None, value: bytes | None) -> None:
         self.check_alive()
@@ -98,6 +100,7 @@ class _TemplateStore:
         if choices is not None and text not in choices:
             raise _choice_error(key, choices)
         self.scalars[key] = text
+        self.spec_cache = None
 
     def get(self, name: bytes) -> str:
         try:
@@ -111,6 +114,7 @@ class _TemplateStore:
         if key not in VECTOR_ATTRIBUTES:
             raise DrmError(ErrorCode.INVALID_ARGUMENT, "")
         self.vectors[key] = list(values)
+        self.spec_cache = None
 
     def get_vector(self, name: bytes) -> list[str]:
         try:

@@ -1,15 +1,19 @@
-"""Turning a job spec into a running process the way Grid Engine's execd would.
+"""Turning a job spec into a running process the way Grid Engine's execd does (measured).
 
-Grid Engine does not hand the submitter's environment to a DRMAA job: the job sees a small
-environment of its own plus ``jobEnvironment``. Its working directory defaults to the home
-directory, and output it is not told where to put lands in ``$HOME/<name>.o<id>``.
+A DRMAA job does not inherit the submitter's environment: it sees Grid Engine's own
+variables plus ``jobEnvironment``, with a per-job ``TMPDIR`` put first in ``PATH``. Its
+working directory defaults to the home directory; output and error it is not told where to
+put go to ``<name>.o<id>`` and ``<name>.e<id>`` in the working directory.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
+import shutil
+import socket
 import subprocess
+import tempfile
 from contextlib import ExitStack
 from typing import IO
 
@@ -17,55 +21,23 @@ from simulator.executors.processes import LaunchError, NotExecutable
 from simulator.model.jobs import Job
 
 _DEFAULT_PATH = "/usr/local/bin:/bin:/usr/bin"
+_ARCH = "lx-amd64"
+_QUEUE = "all.q"
 HOME_PLACEHOLDER = "$drmaa_hd_ph$"
 WD_PLACEHOLDER = "$drmaa_wd_ph$"
 INDEX_PLACEHOLDER = "$drmaa_incr_ph$"
-
-
-def _home() -> str:
-    try:
-        return pwd.getpwuid(os.getuid()).pw_dir
-    except KeyError:
-        return os.path.expanduser("~")
 
 
 def job_name(job: Job) -> str:
     return job.spec.name or os.path.basename(job.spec.command)
 
 
-def workdir(job: Job, home: str) -> str:
-    wd = job.spec.workdir
-    if not wd:
-        return home
-    return wd.replace(HOME_PLACEHOLDER, home).replace(INDEX_PLACEHOLDER, str(job.task or ""))
-
-
-def expand_path(path: str, job: Job, home: str, wd: str) -> str:
-    """Expand the DRMAA placeholders of an input/output/error path for this job."""
+def _expand(path: str, job: Job, home: str, wd: str) -> str:
     return (
         path.replace(HOME_PLACEHOLDER, home)
         .replace(WD_PLACEHOLDER, wd)
         .replace(INDEX_PLACEHOLDER, str(job.task or ""))
     )
-
-
-def environment(job: Job, home: str, wd: str, user: str) -> dict[str, str]:
-    """The job's environment: Grid Engine's basics, then what the template asked for."""
-    env = {
-        "HOME": home,
-        "USER": user,
-        "LOGNAME": user,
-        "PATH": _DEFAULT_PATH,
-        "SHELL": "/bin/sh",
-        "PWD": wd,
-        "JOB_ID": str(job.number),
-        "JOB_NAME": job_name(job),
-        "SGE_TASK_ID": "undefined" if job.task is None else str(job.task),
-        "ENVIRONMENT": "BATCH",
-        "REQUEST": job_name(job),
-    }
-    env.update(job.spec.env)
-    return env
 
 
 def _resolve(command: str, path: str, wd: str) -> str:
@@ -85,29 +57,87 @@ def _resolve(command: str, path: str, wd: str) -> str:
 class Launcher:
     """Starts job processes: own session and process group, files opened as Grid Engine does."""
 
-    def __init__(self, home: str | None = None) -> None:
-        self.home = home or _home()
-        self.user = pwd.getpwuid(os.getuid()).pw_name
+    def __init__(self, home: str | None = None, tmp_root: str | None = None) -> None:
+        entry = pwd.getpwuid(os.getuid())
+        self.home = home or entry.pw_dir
+        self.user = entry.pw_name
+        self.host = socket.gethostname().split(".")[0]
+        self.tmp_root = tmp_root or tempfile.gettempdir()
+
+    def tmpdir(self, job: Job) -> str:
+        return os.path.join(self.tmp_root, f"{job.number}.{job.task or 1}.{_QUEUE}")
+
+    def environment(self, job: Job, wd: str, paths: dict[str, str]) -> dict[str, str]:
+        """Grid Engine's variables for the job, then what the template asked for."""
+        name, tmp = job_name(job), self.tmpdir(job)
+        first, last, step = (str(n) for n in job.spec.task_range or ("undefined",) * 3)
+        env = {
+            "HOME": self.home,
+            "USER": self.user,
+            "LOGNAME": self.user,
+            "SHELL": "/bin/sh",
+            "PWD": wd,
+            "TMPDIR": tmp,
+            "TMP": tmp,
+            "PATH": _DEFAULT_PATH,
+            "TERM": "",
+            "HOSTNAME": self.host,
+            "JOB_ID": str(job.number),
+            "JOB_NAME": name,
+            "REQUEST": name,
+            "REQNAME": name,
+            "QUEUE": _QUEUE,
+            "NSLOTS": "1",
+            "NHOSTS": "1",
+            "NQUEUES": "1",
+            "RESTARTED": "0",
+            "ENVIRONMENT": "BATCH",
+            "ARC": _ARCH,
+            "SGE_ARCH": _ARCH,
+            "SGE_CWD_PATH": wd,
+            "SGE_TASK_ID": "undefined" if job.task is None else str(job.task),
+            "SGE_TASK_FIRST": first,
+            "SGE_TASK_LAST": last,
+            "SGE_TASK_STEPSIZE": step,
+            **paths,
+            **job.spec.origin,
+        }
+        env.update(job.spec.env)
+        env["PATH"] = f"{tmp}:{env['PATH']}"  # Grid Engine puts the job's TMPDIR first
+        return env
 
     def __call__(self, job: Job) -> subprocess.Popen:
         spec, home = job.spec, self.home
-        wd = workdir(job, home)
+        wd = _expand(spec.workdir, job, home, home) if spec.workdir else home
         if not os.path.isabs(wd) or not os.path.isdir(wd):
             raise LaunchError(f"no such working directory: {wd}")  # relative ones too
-        env = environment(job, home, wd, self.user)
-        executable = _resolve(spec.command, env["PATH"], wd)
         suffix = "" if job.task is None else f".{job.task}"
-        out_default = os.path.join(home, f"{job_name(job)}.o{job.number}{suffix}")
-        err_default = os.path.join(home, f"{job_name(job)}.e{job.number}{suffix}")
+        name = job_name(job)
+        out_default = os.path.join(wd, f"{name}.o{job.number}{suffix}")
+        err_default = os.path.join(wd, f"{name}.e{job.number}{suffix}")
         with ExitStack() as files:
             stdin: IO[bytes] | int = subprocess.DEVNULL
+            in_path = "/dev/null"
             if spec.input_path:
-                stdin = self._open(files, spec.input_path, job, wd, "rb", os.devnull)
-            stdout = self._open(files, spec.output_path, job, wd, "ab", out_default)
+                stdin, in_path = self._open(files, spec.input_path, job, wd, "rb", os.devnull)
+            stdout, out_path = self._open(files, spec.output_path, job, wd, "ab", out_default)
             if spec.join_files:
                 stderr: IO[bytes] | int = stdout
+                err_path = out_path
             else:
-                stderr = self._open(files, spec.error_path, job, wd, "ab", err_default)
+                stderr, err_path = self._open(files, spec.error_path, job, wd, "ab", err_default)
+            paths = {
+                "SGE_STDIN_PATH": in_path,
+                "SGE_STDOUT_PATH": out_path,
+                "SGE_STDERR_PATH": err_path,
+            }
+            env = self.environment(job, wd, paths)
+            executable = _resolve(spec.command, env["PATH"], wd)
+            tmp = env["TMPDIR"]
+            try:
+                os.mkdir(tmp)
+            except FileExistsError:
+                pass
             try:
                 return subprocess.Popen(
                     [spec.command, *spec.args],
@@ -121,18 +151,29 @@ class Launcher:
                     close_fds=True,
                 )
             except OSError as error:
+                self.finished(job)
                 raise LaunchError(str(error)) from error
+
+    def finished(self, job: Job) -> None:
+        """The job's process is gone: remove its TMPDIR, as the execd does."""
+        tmp = self.tmpdir(job)
+        try:
+            os.rmdir(tmp)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _open(
         self, files: ExitStack, path: str | None, job: Job, wd: str, mode: str, default: str
-    ) -> IO[bytes]:
-        target = expand_path(path, job, self.home, wd) if path else default
+    ) -> tuple[IO[bytes], str]:
+        target = _expand(path, job, self.home, wd) if path else default
         if not os.path.isabs(target):
             target = os.path.join(wd, target)
         if os.path.isdir(target) and "a" in mode:
             # A directory as output path: Grid Engine puts the default file name in it.
             target = os.path.join(target, os.path.basename(default))
         try:
-            return files.enter_context(open(target, mode))
+            return files.enter_context(open(target, mode)), target
         except OSError as error:
             raise LaunchError(str(error)) from error

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from simulator.model.jobs import Job, Outcome
 
@@ -51,14 +52,17 @@ def _usage(ru: object) -> dict[str, float]:
     return usage
 
 
+class Launch(Protocol):
+    """Starts a job's process; told when it is gone, to clean up after it."""
+
+    def __call__(self, job: Job) -> subprocess.Popen: ...
+    def finished(self, job: Job) -> None: ...
+
+
 class ProcessExecutor:
     """Runs jobs with :class:`subprocess.Popen` and reaps them from one epoll thread."""
 
-    def __init__(
-        self,
-        on_end: Callable[[Job, Outcome], None],
-        launch: Callable[[Job], subprocess.Popen],
-    ) -> None:
+    def __init__(self, on_end: Callable[[Job, Outcome], None], launch: Launch) -> None:
         self._on_end = on_end
         self._launch = launch
         self._lock = threading.Lock()
@@ -169,3 +173,4 @@ class ProcessExecutor:
             _, status, ru = os.wait4(pid, 0)
             job.handle = None
         self._on_end(job, Outcome.from_wait_status(status, _usage(ru)))
+        self._launch.finished(job)  # after the news is out: nobody waits on the clean-up

@@ -75,7 +75,7 @@ class VirtualExecutor:
         run, job.handle = job.handle, None
         if run is not None:
             run.end = None
-        self._on_end(job, Outcome.aborted_job())
+        self._on_end(job, Outcome(exited=False, signal=signal.SIGKILL))
 
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the virtual clock reaches ``when``."""

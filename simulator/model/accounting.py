@@ -100,9 +100,8 @@ def usage_record(job: Job) -> dict[str, float]:
     usage = {key: value for key, value in outcome.usage.items() if value}
     start, end = int(job.start_time), int(job.end_time)
     cpu = usage.get("ru_utime", 0.0) + usage.get("ru_stime", 0.0)
-    if outcome.aborted or outcome.signal:
-        # Terminated by the DRM counts as SIGKILL, as Grid Engine's qdel does.
-        sig = outcome.signal or signal.SIGKILL
+    if outcome.signal:  # killed by a signal, or terminated by the DRM (SIGKILL)
+        sig = outcome.signal
         usage["exit_status"] = 128.0 + sig
         usage["signal"] = float(_SGE_SIGNALS.get(sig, _SGE_SIGNAL_BASE + sig))
     elif outcome.exit_status:

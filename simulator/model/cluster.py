@@ -14,6 +14,7 @@ import itertools
 import os
 import random
 import re
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 # Stand-ins for DRMAA's DRMAA_JOB_IDS_SESSION_ANY / _ALL, kept apart from any real job id.
 ANY_JOB = "DRMAA_JOB_IDS_SESSION_ANY"
 ALL_JOBS = "DRMAA_JOB_IDS_SESSION_ALL"
+# Exit statuses with a meaning to Grid Engine (measured): 99 re-queues the job, 100 fails it.
+EXIT_REQUEUE = 99
+EXIT_FAIL = 100
+# Seconds before a re-queued job may run again (never 0, or it would spin).
+REQUEUE_DELAY = 1.0
 
 _CONTACT = re.compile(r"session=\S+")
 T = TypeVar("T")
@@ -39,7 +45,7 @@ T = TypeVar("T")
 class SessionRecord:
     """What the DRM remembers of one DRMAA session, connected or not."""
 
-    __slots__ = ("connections", "contact", "finished", "jobs")
+    __slots__ = ("connections", "contact", "finished", "finished_order", "jobs")
 
     def __init__(self, contact: str) -> None:
         self.contact = contact
@@ -47,8 +53,23 @@ class SessionRecord:
         self.connections = 0
         # Jobs the session can still ask about: live ones and finished, unreaped ones.
         self.jobs: dict[str, Job] = {}
-        # Finished, unreaped jobs in the order they finished (what wait(ANY) hands out).
+        # Finished, unreaped jobs, and a heap of them by job number and task: wait(ANY)
+        # hands out the lowest id first, not the first to finish (measured).
         self.finished: dict[str, Job] = {}
+        self.finished_order: list[tuple[int, int, str]] = []
+
+    def add_finished(self, job: Job) -> None:
+        self.finished[job.id] = job
+        heapq.heappush(self.finished_order, (job.number, job.task or 0, job.id))
+
+    def first_finished(self) -> Job | None:
+        order, finished = self.finished_order, self.finished
+        while order:
+            job = finished.get(order[0][2])
+            if job is not None:
+                return job
+            heapq.heappop(order)  # reaped since
+        return None
 
     @property
     def connected(self) -> bool:
@@ -140,6 +161,7 @@ class Cluster:
                 for job_id in record.finished:
                     del record.jobs[job_id]
                 record.finished.clear()
+                record.finished_order.clear()
             self._notify()
 
     def _new_session(self) -> SessionRecord:
@@ -200,18 +222,43 @@ class Cluster:
         with self._lock:
             record = self._record(conn)
             if job_id == ALL_JOBS:
-                for job in list(record.jobs.values()):
-                    if not job.state.finished:
-                        try:
-                            self._apply(job, action)
-                        except DrmError:
-                            pass  # not applicable to this job's state: the others still count
+                self._apply_all(list(record.jobs.values()), action, skip_finished=False)
                 return
             job = self._lookup(record, job_id, task_alias=True)
+            if job is None:
+                tasks = self._array_tasks(record, job_id)
+                if tasks:  # a bare array-job number: every task of it
+                    self._apply_all(tasks, action, skip_finished=True)
+                    return
             if job is None or job.state.finished:
                 number = parse_job_id(job_id)[0]
                 raise control_rules.unknown_job_error(number, action)
             self._apply(job, action)
+
+    def _apply_all(self, jobs: list[Job], action: Action, skip_finished: bool) -> None:
+        """Apply an action to every job it fits, then raise the first failure (measured);
+        finished jobs count as failures, except under TERMINATE."""
+        first: DrmError | None = None
+        for job in jobs:
+            try:
+                if job.state.finished:
+                    if skip_finished or action is Action.TERMINATE:
+                        continue
+                    raise control_rules.unknown_job_error(job.number, action)
+                self._apply(job, action)
+            except DrmError as error:
+                first = first or error
+        if first is not None:
+            raise first
+
+    def _array_tasks(self, record: SessionRecord, job_id: str) -> list[Job]:
+        number, task = parse_job_id(job_id)
+        if task is not None:
+            return []
+        prefix = f"{number}."
+        tasks = {i: j for i, j in self._live.items() if i.startswith(prefix)}
+        tasks.update((i, j) for i, j in record.jobs.items() if i.startswith(prefix))
+        return list(tasks.values())
 
     def _apply(self, job: Job, action: Action) -> None:
         if action is Action.TERMINATE:
@@ -253,8 +300,9 @@ class Cluster:
 
                 def ready() -> Job | None:
                     self._check_still_open(conn)
-                    if record.finished:
-                        return next(iter(record.finished.values()))
+                    first = record.first_finished()
+                    if first is not None:
+                        return first
                     if not record.jobs:
                         raise DrmError(ErrorCode.INVALID_JOB)
                     return None
@@ -284,15 +332,24 @@ class Cluster:
             record = self._record(conn)
             ids = list(job_ids)
             if ALL_JOBS in ids:
-                targets = list(record.jobs)
+                # The jobs still to finish: ones already finished are neither waited for nor
+                # disposed of (measured), explicit ids are.
+                targets = [i for i, job in record.jobs.items() if not job.state.finished]
             else:
                 # Ids the session doesn't know are ignored (measured), unparsable ones refused.
                 targets = [t for i in ids for t in self._own_ids(record, i)]
+            done = 0  # targets[:done] have finished (or were reaped by another thread)
 
             def ready() -> bool:
+                nonlocal done
                 self._check_still_open(conn)
                 jobs = record.jobs
-                return all(i not in jobs or jobs[i].state.finished for i in targets)
+                while done < len(targets):
+                    job = jobs.get(targets[done])
+                    if job is not None and not job.state.finished:
+                        return False
+                    done += 1
+                return True
 
             self._block(ready, timeout, timeout_message="")
             if dispose:
@@ -370,7 +427,13 @@ class Cluster:
             if job.ran:
                 self._running -= 1
             if job.terminating:
-                outcome.exited, outcome.signal, outcome.aborted = False, 0, True
+                # Killed by the DRM: aborted, and accounted as SIGKILL.
+                outcome.exited, outcome.signal, outcome.aborted = False, signal.SIGKILL, True
+            elif outcome.exited and outcome.exit_status == EXIT_REQUEUE:
+                self._requeue(job)
+                return
+            elif outcome.exited and outcome.exit_status == EXIT_FAIL:
+                outcome.exited, outcome.aborted = False, True
             job.outcome = outcome
             job.end_time = self.clock.now()
             # A job killed by a signal is DONE on Grid Engine; only aborted ones FAILED.
@@ -378,11 +441,20 @@ class Cluster:
             del self._live[job.id]
             record = self._sessions[job.session]
             if record.connected:
-                record.finished[job.id] = job
+                record.add_finished(job)
             else:  # nobody is there to hear of it: the job is lost
                 del record.jobs[job.id]
             self._notify()
             self._schedule()
+
+    def _requeue(self, job: Job) -> None:
+        """Exit status 99: Grid Engine puts the job back in the queue to run again."""
+        job.state = State.QUEUED_ACTIVE
+        job.handle = None
+        delay = max(self.dispatch_delay, REQUEUE_DELAY)
+        self.executor.call_at(self.clock.now() + delay, lambda: self._make_eligible([job]))
+        self._notify()
+        self._schedule()
 
     def _schedule(self) -> None:
         if self._scheduling or self._closed:

@@ -46,7 +46,7 @@ def check_job_name(spec: JobSpec) -> None:
         )
     if "/" in name:
         raise DrmError(ErrorCode.DENIED_BY_DRM, "Slash ('/') not allowed in objectname")
-    if any(c.isspace() for c in name):
+    if any(c.isspace() for c in name) or any(c.isspace() for c in spec.command):
         # Grid Engine's client chokes on the qmaster's answer rather than refusing cleanly.
         raise DrmError(ErrorCode.INTERNAL_ERROR, "Error reading answer list from qmaster")
     if name[0].isdigit():

@@ -61,6 +61,10 @@ class JobSpec:
     system_hold: bool = False
     # Accepted although no queue can ever run it (qsub -w n with an impossible request).
     unschedulable: bool = False
+    # A bulk job's first, last and step index (the SGE_TASK_* variables); None: single job.
+    task_range: tuple[int, int, int] | None = None
+    # What Grid Engine records of the submitter (the SGE_O_* variables).
+    origin: dict[str, str] = field(default_factory=dict)
 
 
 # Signals whose default action dumps core. Jobs on the measured cell did dump core for

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Stop the Grid Engine daemons started by docker/provision-sge.sh (run as root).
+#
+# The init scripts' `stop` does not work (they look for /usr/sbin/sge_*, a wrapper
+# script, while the running binaries are /usr/lib/gridengine/sge_*), so we signal the
+# pids recorded in the daemons' spool directories, wait for them to exit, and fail if
+# any sge daemon is left.
+set -euo pipefail
+
+QMASTER_PIDFILE=/var/spool/gridengine/qmaster/qmaster.pid
+EXECD_SPOOL=/var/spool/gridengine/execd
+START=$EPOCHREALTIME
+log() { awk -v a="$START" -v b="$EPOCHREALTIME" -v m="$*" 'BEGIN{printf "[stop-sge %5.1fs] %s\n", b-a, m}'; }
+
+stop_pidfile() {  # stop_pidfile PIDFILE NAME
+    local pidfile=$1 name=$2 pid i
+    [ -s "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    # Only signal the pid if it still is that daemon (pids get reused).
+    if [ -n "$pid" ] && grep -qx "$name" "/proc/$pid/comm" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for i in $(seq 1 100); do          # up to 20 s for a clean shutdown
+            [ -d "/proc/$pid" ] || break
+            sleep 0.2
+        done
+        if [ -d "/proc/$pid" ]; then
+            log "$name (pid $pid) ignored SIGTERM: killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+            sleep 0.5
+        fi
+        log "stopped $name (pid $pid)"
+    fi
+    rm -f "$pidfile"
+}
+
+# execd first, so the qmaster sees it go; then the qmaster.
+for f in "$EXECD_SPOOL"/*/execd.pid; do
+    [ -e "$f" ] && stop_pidfile "$f" sge_execd
+done
+stop_pidfile "$QMASTER_PIDFILE" sge_qmaster
+
+# Nothing may be left, whatever started it (exact process names, not a pattern).
+# (one pgrep per name: pgrep warns about and ignores patterns over 15 characters)
+left=""
+for name in sge_qmaster sge_execd sge_shepherd sge_shadowd; do
+    left="$left $(pgrep -x "$name" || true)"
+done
+left=$(echo $left)
+if [ -n "$left" ]; then
+    log "ERROR: sge daemons still running: $left"
+    ps -o pid,comm,args -p "${left// /,}" >&2 || true
+    exit 1
+fi
+log "no sge daemon left"
