@@ -664,3 +664,19 @@ def test_exit_99_requeues_the_job_forever(vsession, vdrmaa):
     assert vsession.jobStatus(job) in ("queued_active", "running")
     vsession.control(job, "terminate")
     vsession.synchronize([job], 10, True)
+
+
+def test_initialize_within_the_same_second_rejoins_the_session(vdrmaa):
+    """Grid Engine names a new session host.pid.rand_r(seed=current second)."""
+    s = vdrmaa.Session
+    s.initialize()
+    first = s.contact
+    job = s.runJob(template(vdrmaa, "/bin/sleep", "100"))
+    s.exit()
+    s.initialize()  # same (virtual) second: the same session, its job included
+    assert s.contact == first
+    assert s.jobStatus(job) == "running"
+    s.exit()
+    control.advance(1)
+    s.initialize()
+    assert s.contact != first

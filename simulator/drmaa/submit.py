@@ -174,7 +174,9 @@ _START = re.compile(
 
 
 def start_time(text: str) -> datetime | None:
-    """Read a DRMAA start time; the parts left out are today's (Grid Engine's reading)."""
+    """Read a DRMAA start time; the parts left out are the next such moment's: a bare
+    ``hh:mm`` already past today means tomorrow (Grid Engine held a job for ``00:00``
+    until the next midnight)."""
     if not text:
         return None
     match = _START.fullmatch(text.strip())
@@ -190,7 +192,7 @@ def start_time(text: str) -> datetime | None:
         offset = timedelta(hours=int(parts["zh"]), minutes=int(parts["zm"]))
         tz = timezone(offset if parts["sign"] == "+" else -offset)
     try:
-        return datetime(
+        when = datetime(
             year,
             int(parts["month"] or now.month),
             int(parts["day"] or now.day),
@@ -201,6 +203,9 @@ def start_time(text: str) -> datetime | None:
         )
     except ValueError:
         raise _denied("Error parsing DRMAA date string") from None
+    if not parts["day"] and when < now:
+        when += timedelta(days=1)
+    return when
 
 
 def job_spec(
@@ -248,6 +253,11 @@ def _read(
     workdir = scalars.get("drmaa_wd") or None
     if workdir:
         _check_increment(workdir, bulk)
+        if "$drmaa_wd_ph$" in workdir:
+            raise _denied(
+                'working directory placeholder "$drmaa_wd_ph$" is not allowed in the working '
+                "directory path"
+            )
     fields: dict[str, Any] = {
         "command": command,
         "args": tuple(vectors.get("drmaa_v_argv", ())),
@@ -265,8 +275,8 @@ def _read(
     }
     if fields["native"]:
         _native(fields["native"], fields)
+    if scalars.get("drmaa_job_category"):
+        raise _denied("Unknown job category")  # a fresh cell defines none (qtask is empty)
     start = start_time(scalars.get("drmaa_start_time", ""))
-    # A start time already past puts the job on system hold (measured); a future one is
-    # not modelled: the job is dispatched as usual.
-    fields["system_hold"] = start is not None and start < datetime.now().astimezone()
+    fields["start_at"] = None if start is None else start.timestamp()
     return JobSpec(**fields)

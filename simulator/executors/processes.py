@@ -117,12 +117,19 @@ class ProcessExecutor:
     def shutdown(self) -> None:
         """Kill every job still running and reap it, then stop the reaper thread."""
         with self._lock:
+            if self._closing:
+                return
             self._closing = True
-            pids = [pid for _, pid in self._by_fd.values()]
-        for pid in pids:
-            self._killpg(pid, signal.SIGKILL)
-        os.write(self._wake_w, b"x")
+            # Under the lock, like every signal: a leader not yet reaped keeps its group id
+            # from being reused, so this can never hit someone else's processes.
+            for _, pid in self._by_fd.values():
+                self._killpg(pid, signal.SIGKILL)
+        os.write(self._wake_w, b"x")  # the reaper may be idle in poll()
         self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._epoll.close()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
 
     # -- internals ---------------------------------------------------------------------
     def _expire(self, job: Job, pid: int) -> None:
@@ -157,9 +164,6 @@ class ProcessExecutor:
             with self._lock:
                 if self._closing and not self._by_fd:
                     break
-        self._epoll.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
 
     def _reap(self, fd: int) -> None:
         with self._lock:

@@ -134,6 +134,7 @@ class Cluster:
         """Open a new session, or join the one ``contact`` names (created if unknown)."""
         with self._lock:
             self._check_open()
+            self._catch_up()
             if contact:
                 if _CONTACT.fullmatch(contact) is None:
                     raise DrmError(ErrorCode.INVALID_ARGUMENT)
@@ -153,6 +154,7 @@ class Cluster:
         with self._lock:
             if not conn.open:
                 raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
+            self._catch_up()
             conn.open = False
             self._connections.discard(conn)
             record = conn.record
@@ -165,11 +167,18 @@ class Cluster:
             self._notify()
 
     def _new_session(self) -> SessionRecord:
-        while True:
-            contact = f"session={self.host}.{os.getpid()}.{random.randrange(10**8, 10**10)}"
-            if contact not in self._sessions:
-                record = self._sessions[contact] = SessionRecord(contact)
-                return record
+        """The session a contact-less initialize() gets.
+
+        Grid Engine names it ``host.pid.rand_r(seed=current second)`` (measured): two
+        initialize() calls of one process within the same second get the same name, so
+        the second one rejoins the first one's session, jobs and all.
+        """
+        number = random.Random(int(self.clock.now())).randrange(10**8, 2**31)
+        contact = f"session={self.host}.{os.getpid()}.{number}"
+        record = self._sessions.get(contact)
+        if record is None:
+            record = self._sessions[contact] = SessionRecord(contact)
+        return record
 
     # -- submission --------------------------------------------------------------------
     def submit(
@@ -189,9 +198,18 @@ class Cluster:
             session_jobs, live = record.jobs, self._live
             for job in jobs:
                 session_jobs[job.id] = live[job.id] = job
-            if not jobs[0].held:
+            if spec.start_at is not None:
+                when = max(spec.start_at, now)
+                self.executor.call_at(when, lambda: self._start_time_reached(jobs))
+            elif not jobs[0].held:
                 self._enqueue(jobs)
             return [job.id for job in jobs]
+
+    def _start_time_reached(self, jobs: list[Job]) -> None:
+        with self._lock:
+            for job in jobs:
+                job.system_hold = False
+            self._make_eligible(jobs)
 
     def _enqueue(self, jobs: list[Job]) -> None:
         """Put queued jobs in line for a slot, after the dispatch delay."""
@@ -524,7 +542,14 @@ class Cluster:
         if not conn.open:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
         self._check_open()
+        self._catch_up()
         return conn.record
+
+    def _catch_up(self) -> None:
+        """On the virtual clock, end the jobs due by now before answering anything, so
+        that every call sees the cell as it is at the current time."""
+        if self.clock.virtual:
+            self.executor.fire_due()
 
     @staticmethod
     def _check_still_open(conn: Connection) -> None:

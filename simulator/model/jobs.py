@@ -57,8 +57,9 @@ class JobSpec:
     native: str = ""
     # Seconds after which the DRM kills the job with SIGKILL (qsub -l h_rt).
     hard_runtime: float | None = None
-    # Held by the system from the start (Grid Engine does this to a start time in the past).
-    system_hold: bool = False
+    # Not to start before this time (seconds since the epoch): the job is on system hold
+    # until then, as Grid Engine reports a job with a start time (measured).
+    start_at: float | None = None
     # Accepted although no queue can ever run it (qsub -w n with an impossible request).
     unschedulable: bool = False
     # A bulk job's first, last and step index (the SGE_TASK_* variables); None: single job.
@@ -147,7 +148,7 @@ class Job:
         # flags beside it (a running job can be held); see :meth:`reported_state`.
         self.state = State.QUEUED_ACTIVE
         self.user_hold = spec.hold
-        self.system_hold = spec.system_hold
+        self.system_hold = spec.start_at is not None
         self.submit_time = now
         self.start_time: float | None = None
         self.end_time: float | None = None
