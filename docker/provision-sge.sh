@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Provision a single-node Son of Grid Engine 8.1.9 cell on Debian 12 (run as root).
 #
-#   bash docker/provision-sge.sh
+#   bash docker/provision-sge.sh [all|install|configure]      (default: all)
+#
+#   install    packages and the job user only; no daemon, nothing host-specific that
+#              configure does not redo (what the Docker image runs at build time)
+#   configure  host names, daemons, queue, scheduler, health check (what the image's
+#              entrypoint runs at container start, with the container's host name)
+#   all        both (the native path)
 #
 # Installs the Debian gridengine packages, fixes host-name resolution, starts
 # sge_qmaster and sge_execd, configures one queue (all.q) on this host with a fast
@@ -17,6 +23,12 @@
 #   SGE_SLOTS         slots of all.q (default: number of cores, at least 4)
 #   SGE_JOB_USER      user that runs jobs (default sgeuser)
 set -euo pipefail
+
+PHASE="${1:-all}"
+case "$PHASE" in
+    all|install|configure) ;;
+    *) echo "usage: $0 [all|install|configure]" >&2; exit 2 ;;
+esac
 
 export SGE_ROOT=/var/lib/gridengine
 export SGE_CELL=default
@@ -39,6 +51,17 @@ HOST=$(hostname)
 NCPU=$(nproc)
 SLOTS="${SGE_SLOTS:-$(( NCPU < 4 ? 4 : NCPU ))}"
 
+# --------------------------------------------------------------------------- job user
+# The global config keeps min_uid/min_gid 1000, so root's jobs are refused: jobs run as
+# an ordinary user with a home directory (default place of job output files).
+ensure_job_user() {
+    if ! id "$JOB_USER" >/dev/null 2>&1; then
+        useradd --create-home --shell /bin/bash --key UID_MIN=1000 --key GID_MIN=1000 "$JOB_USER"
+        log "created user $JOB_USER (uid $(id -u "$JOB_USER"))"
+    fi
+    [ "$(id -u "$JOB_USER")" -ge 1000 ] || die "$JOB_USER has uid < 1000: SGE would refuse its jobs"
+}
+
 # --------------------------------------------------------------------------- packages
 all_installed() {
     local p
@@ -49,6 +72,8 @@ all_installed() {
 
 if all_installed; then
     log "packages already installed"
+elif [ "$PHASE" = configure ]; then
+    die "gridengine packages missing: run '$0 install' (or '$0') first"
 else
     log "installing ${PACKAGES[*]}"
     # Preseed debconf so the master's postinst creates cell `default` under
@@ -78,6 +103,12 @@ EOF
 fi
 
 [ -d "$COMMON" ] || die "$COMMON missing: the master's postinst did not create the cell"
+
+if [ "$PHASE" = install ]; then
+    ensure_job_user
+    log "install phase done (configure with: $0 configure)"
+    exit 0
+fi
 
 # --------------------------------------------------------------------------- host names
 # /etc/hosts maps 127.0.0.1 to `localhost` first, so the qmaster would see clients as
@@ -267,13 +298,7 @@ if ! cmp -s "$TMP/sconf" "$TMP/sconf.new"; then
 fi
 
 # --------------------------------------------------------------------------- job user
-# The global config keeps min_uid/min_gid 1000, so root's jobs are refused: jobs run as
-# an ordinary user with a home directory (default place of job output files).
-if ! id "$JOB_USER" >/dev/null 2>&1; then
-    useradd --create-home --shell /bin/bash --key UID_MIN=1000 --key GID_MIN=1000 "$JOB_USER"
-    log "created user $JOB_USER (uid $(id -u "$JOB_USER"))"
-fi
-[ "$(id -u "$JOB_USER")" -ge 1000 ] || die "$JOB_USER has uid < 1000: SGE would refuse its jobs"
+ensure_job_user
 
 # --------------------------------------------------------------------------- execd
 if execd_running; then
