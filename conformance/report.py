@@ -140,6 +140,18 @@ def _counts(matrix, key):
 
 
 # ---------------------------------------------------------------------------- markdown
+def _notes(row: dict) -> str:
+    """A case's notes column: Grid Engine's choice, real jobs needed, the GE fact cited."""
+    notes = []
+    if row.get("ge_specific") is not None:
+        notes.append("GE choice: " + row["ge_specific"])
+    if row.get("real_jobs") is not None:
+        notes.append("real jobs")
+    if row.get("ge_fact"):
+        notes.append("GE fact: " + row["ge_fact"])
+    return "; ".join(notes)
+
+
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -185,17 +197,11 @@ def render_markdown(matrix: dict[str, Any]) -> str:
         cells = " | ".join(
             _SYMBOL.get(matrix["cells"][cid].get(k, {}).get("outcome", ""), "") for k in backends
         )
-        notes = []
-        if row.get("ge_specific") is not None:
-            notes.append("GE choice: " + row["ge_specific"])
-        if row.get("real_jobs") is not None:
-            notes.append("real jobs")
-        if row.get("ge_fact"):
-            notes.append("GE fact: " + row["ge_fact"])
+        notes = _notes(row)
         lines.append(
             f"| `{cid}` {_md_escape(row['title'])} | {cells} | "
             f"{_md_escape('; '.join(row['spec']))} | "
-            f"{_md_escape(', '.join(row['official']))} | {_md_escape('; '.join(notes))} |"
+            f"{_md_escape(', '.join(row['official']))} | {_md_escape(notes)} |"
         )
     failures = [
         (row["id"], k, matrix["cells"][row["id"]][k]["message"])
@@ -277,17 +283,11 @@ def render_html(matrix: dict[str, Any]) -> str:
             cells.append(
                 f"<td class='{_cell_class(outcome)}'{title}>{e(_SYMBOL.get(outcome, ''))}</td>"
             )
-        notes = []
-        if row.get("ge_specific") is not None:
-            notes.append("GE choice: " + row["ge_specific"])
-        if row.get("real_jobs") is not None:
-            notes.append("real jobs")
-        if row.get("ge_fact"):
-            notes.append("GE fact: " + row["ge_fact"])
+        notes = _notes(row)
         out.append(
             f"<tr><td><code>{e(cid)}</code><br>{e(row['title'])}</td>{''.join(cells)}"
             f"<td>{e('; '.join(row['spec']))}</td><td>{e(', '.join(row['official']))}</td>"
-            f"<td>{e('; '.join(notes))}</td></tr>"
+            f"<td>{e(notes)}</td></tr>"
         )
     out.append("</table></body></html>\n")
     return "\n".join(out)

@@ -132,9 +132,8 @@ def test_exit_while_threads_submit(drmaa, session, jobs):
         assert errors and errors[-1] == "NoActiveSessionException", errors
 
 
-@case("GFD.130 Session.exit (threads blocked in wait)", official=["mt_exit_during_submit_or_wait"])
-def test_exit_while_threads_wait(drmaa, session, jobs):
-    """Threads blocked in wait/synchronize return (with an error) when exit() is called."""
+def _blocked_calls_at_exit(drmaa, session, jobs) -> list:
+    """What a wait and a synchronize, blocked in two threads, return when exit() is called."""
     job = jobs.run_held(1)  # never ends by itself, on any clock
     entered = threading.Barrier(3)
 
@@ -157,7 +156,13 @@ def test_exit_while_threads_wait(drmaa, session, jobs):
     drmaa.Session.exit()
     runner.join(120)
     assert "r" in box, "threads blocked in wait/synchronize did not return after exit()"
-    for result in box["r"]:
+    return box["r"]
+
+
+@case("GFD.130 Session.exit (threads blocked in wait)", official=["mt_exit_during_submit_or_wait"])
+def test_exit_while_threads_wait(drmaa, session, jobs):
+    """Threads blocked in wait/synchronize return (with an error) when exit() is called."""
+    for result in _blocked_calls_at_exit(drmaa, session, jobs):
         assert isinstance(result, drmaa.errors.DrmaaException), f"expected an error, got {result!r}"
 
 
@@ -170,29 +175,8 @@ def test_exit_while_threads_wait(drmaa, session, jobs):
 @ge_choice("the error a blocked wait returns on exit is implementation-defined")
 def test_exit_while_threads_wait_gives_exit_timeout(drmaa, session, jobs):
     """On Grid Engine the blocked wait and synchronize raise ExitTimeoutException."""
-    job = jobs.run_held(1)  # never ends by itself, on any clock
-    entered = threading.Barrier(3)
-
-    def waiter(kind):
-        entered.wait(timeout=60)
-        if kind == "wait":
-            return session.wait(job, session.TIMEOUT_WAIT_FOREVER)
-        return session.synchronize([job], session.TIMEOUT_WAIT_FOREVER, True)
-
-    box = {}
-    runner = threading.Thread(
-        target=lambda: box.setdefault(
-            "r", jobs.run_threads(waiter, [("wait",), ("sync",)], join=60)
-        ),
-        daemon=True,
-    )
-    runner.start()
-    entered.wait(timeout=60)
-    time.sleep(1)  # real time for the threads to block inside the library
-    drmaa.Session.exit()
-    runner.join(120)
-    assert "r" in box, "threads blocked in wait/synchronize did not return after exit()"
-    assert [type(r).__name__ for r in box["r"]] == ["ExitTimeoutException"] * 2, box["r"]
+    results = _blocked_calls_at_exit(drmaa, session, jobs)
+    assert [type(r).__name__ for r in results] == ["ExitTimeoutException"] * 2, results
 
 
 @case("GFD.130 Session.jobStatus, Session.wait (threads)")
