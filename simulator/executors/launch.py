@@ -63,9 +63,20 @@ class Launcher:
         self.user = entry.pw_name
         self.host = socket.gethostname().split(".")[0]
         self.tmp_root = tmp_root or tempfile.gettempdir()
+        # Directory operations relative to an open descriptor skip the path walk each time.
+        self._tmp_fd = os.open(self.tmp_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_tmp_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+    @staticmethod
+    def tmpdir_name(job: Job) -> str:
+        return f"{job.number}.{job.task or 1}.{_QUEUE}"
 
     def tmpdir(self, job: Job) -> str:
-        return os.path.join(self.tmp_root, f"{job.number}.{job.task or 1}.{_QUEUE}")
+        return os.path.join(self.tmp_root, self.tmpdir_name(job))
 
     def environment(self, job: Job, wd: str, paths: dict[str, str]) -> dict[str, str]:
         """Grid Engine's variables for the job, then what the template asked for."""
@@ -133,9 +144,8 @@ class Launcher:
             }
             env = self.environment(job, wd, paths)
             executable = _resolve(spec.command, env["PATH"], wd)
-            tmp = env["TMPDIR"]
             try:
-                os.mkdir(tmp)
+                os.mkdir(self.tmpdir_name(job), dir_fd=self._tmp_fd)
             except FileExistsError:
                 pass
             try:
@@ -156,13 +166,12 @@ class Launcher:
 
     def finished(self, job: Job) -> None:
         """The job's process is gone: remove its TMPDIR, as the execd does."""
-        tmp = self.tmpdir(job)
         try:
-            os.rmdir(tmp)
+            os.rmdir(self.tmpdir_name(job), dir_fd=self._tmp_fd)
         except FileNotFoundError:
             pass
         except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(self.tmpdir(job), ignore_errors=True)
 
     def _open(
         self, files: ExitStack, path: str | None, job: Job, wd: str, mode: str, default: str

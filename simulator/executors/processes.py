@@ -71,6 +71,7 @@ class ProcessExecutor:
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._epoll.register(self._wake_r, select.EPOLLIN)
         self._closing = False
+        self._cleanups: list[Job] = []  # ended jobs whose leftovers (TMPDIR) still go
         self._thread = threading.Thread(
             target=self._reap_loop, name="simulator-reaper", daemon=True
         )
@@ -153,7 +154,13 @@ class ProcessExecutor:
 
     def _reap_loop(self) -> None:
         while True:
-            for fd, _ in self._epoll.poll():
+            # Clean-up waits until nothing else is ready: it is off the path from a job's
+            # end to the wake-up of whoever waits for it.
+            events = self._epoll.poll(0 if self._cleanups else -1)
+            if not events and self._cleanups:
+                self._clean_up()
+                continue
+            for fd, _ in events:
                 if fd == self._wake_r:
                     try:
                         os.read(self._wake_r, 4096)
@@ -164,6 +171,12 @@ class ProcessExecutor:
             with self._lock:
                 if self._closing and not self._by_fd:
                     break
+        self._clean_up()
+
+    def _clean_up(self) -> None:
+        done, self._cleanups = self._cleanups, []
+        for job in done:
+            self._launch.finished(job)
 
     def _reap(self, fd: int) -> None:
         with self._lock:
@@ -177,4 +190,4 @@ class ProcessExecutor:
             _, status, ru = os.wait4(pid, 0)
             job.handle = None
         self._on_end(job, Outcome.from_wait_status(status, _usage(ru)))
-        self._launch.finished(job)  # after the news is out: nobody waits on the clean-up
+        self._cleanups.append(job)
