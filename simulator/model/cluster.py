@@ -387,7 +387,7 @@ class Cluster:
         deadline = None if timeout < 0 else clock.monotonic() + timeout
         while True:
             if clock.virtual:
-                self._fire_due_events()
+                self.executor.fire_due()
             result = ready()
             if result:
                 return result
@@ -398,7 +398,7 @@ class Cluster:
                     continue
                 if deadline is not None:
                     clock.set(max(deadline, clock.now()))
-                    self._fire_due_events()
+                    self.executor.fire_due()
                     result = ready()
                     if result:
                         return result
@@ -430,11 +430,8 @@ class Cluster:
             target = self.clock.now() + seconds
             while (due := self.executor.next_event_time()) is not None and due <= target:
                 self.clock.set(due)
-                self._fire_due_events()
+                self.executor.fire_due()
             self.clock.set(target)
-
-    def _fire_due_events(self) -> None:
-        self.executor.fire_due()
 
     # -- job ends ----------------------------------------------------------------------
     def _job_ended(self, job: Job, outcome: Outcome) -> None:
