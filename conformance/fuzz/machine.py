@@ -89,20 +89,21 @@ def make_machine(
     """A state machine class driving ``backend`` (and ``peer``, for differential mode).
 
     ``settle`` is how long to let pass before reconnecting, so that every job that ends by
-    itself has ended (default: 10 s of virtual time, 3 s on a real-clock simulator, 6 s
-    on anything else: a short job runs 1 s, and Grid Engine takes about 1 s to dispatch
-    and another to notice an end). ``patience`` is the timeout of a wait for a job that will end
-    (default 10 s on a simulator, 120 s elsewhere); a wait that uses it all up although
-    the job ended is a failure too (a lost wake-up). ``slots`` is the smallest cell the
-    machine may meet (the project's Grid Engine cell has 4): long jobs never fill it, so
-    that a job that ends by itself always finds a slot to end in.
+    itself has ended (default: 10 s of virtual time, 3 s on a real-clock simulator, 15 s
+    on anything else: a short job runs 1 s, Grid Engine takes about 1 s to dispatch and
+    another to notice an end, and a terminate can take 11 s to act; the differential run
+    against a real cell found that one). ``patience`` is the timeout of a wait for a job
+    that will end (default 10 s on a simulator, 120 s elsewhere); a wait that uses it all
+    up although the job ended is a failure too (a lost wake-up). ``slots`` is the
+    smallest cell the machine may meet (the project's Grid Engine cell has 4): long jobs
+    never fill it, so that a job that ends by itself always finds a slot to end in.
     """
     sides_spec = [("primary", backend)] + ([("peer", peer)] if peer is not None else [])
 
     def default_settle(b: Any) -> float:
         if b.virtual:
             return 10.0
-        return 3.0 if b.is_simulator else 6.0
+        return 3.0 if b.is_simulator else 15.0
 
     settle_for = {label: settle if settle is not None else default_settle(b)
                   for label, b in sides_spec}  # fmt: skip
