@@ -114,9 +114,3 @@ def usage_record(job: Job) -> dict[str, float]:
     if cpu:
         usage["cpu"] = usage["acct_cpu"] = cpu
     return usage
-
-
-def resource_usage(job: Job) -> dict[str, float]:
-    """The full usage record of a finished, dispatched job (zeros included)."""
-    keys = USAGE_KEYS if job.outcome is None or job.outcome.started else NOT_STARTED_KEYS
-    return {**dict.fromkeys(keys, 0.0), **usage_record(job)}
