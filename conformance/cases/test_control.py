@@ -118,6 +118,7 @@ def test_suspend_resume_wait(drmaa, session, jobs):
     jobs.wait_running(job)
     session.control(job, drmaa.JobControlAction.SUSPEND)
     jobs.wait_state(job, drmaa.JobState.USER_SUSPENDED)
+    jobs.let_signal_land()
     session.control(job, drmaa.JobControlAction.RESUME)
     jobs.wait_state(job, drmaa.JobState.RUNNING, drmaa.JobState.DONE)
     info = jobs.finish(job)
@@ -293,6 +294,7 @@ def test_suspend_and_resume_all_session_jobs(drmaa, session, jobs):
     session.control(session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.SUSPEND)
     for job in ids:
         jobs.wait_state(job, drmaa.JobState.USER_SUSPENDED)
+    jobs.let_signal_land()
     session.control(session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.RESUME)
     for job in ids:
         jobs.wait_state(job, drmaa.JobState.RUNNING)
