@@ -133,8 +133,13 @@ def now() -> float:
 
 
 def set_reachable(reachable: bool) -> None:
-    """Fault hook: while unreachable, every DRM call fails as if the qmaster were down."""
-    cluster().reachable = reachable
+    """Fault hook: a qmaster outage (``False``) and its end (``True``).
+
+    While it lasts, calls that need the qmaster raise DrmCommunicationException, waits
+    only time out, and job ends are held back until it is over (Grid Engine's behaviour,
+    measured: see ``Cluster.set_reachable``).
+    """
+    cluster().set_reachable(reachable)
 
 
 @atexit.register

@@ -125,9 +125,30 @@ class Cluster:
         self._running = 0
         self._scheduling = False
         self._closed = False
-        # Fault hook: False makes every call fail as if the qmaster were down.
+        # Fault hook: False is a qmaster outage (see set_reachable).
         self.reachable = True
+        self._unheard: list[tuple[Job, Outcome]] = []  # ends that happened in an outage
         self.executor = make_executor(self._job_ended)
+
+    # -- outages ----------------------------------------------------------------------
+    def set_reachable(self, reachable: bool) -> None:
+        """Take the qmaster down or bring it back, as Grid Engine 8.1.9 behaves (measured).
+
+        While it is down, calls that ask it (initialize, runJob, control, jobStatus) fail
+        with a communication error; wait and synchronize only time out, or block on; exit
+        still works. Jobs keep running, but nothing is dispatched and no end is heard of:
+        ends are delivered when it is back, so a job whose session was left meanwhile is
+        lost then, and a job whose session is still open is found by its waiters.
+        """
+        with self._lock:
+            self.reachable = reachable
+            if not reachable:
+                return
+            unheard, self._unheard = self._unheard, []
+            for job, outcome in unheard:
+                self._job_ended(job, outcome)
+            self._schedule()
+            self._notify()
 
     # -- sessions ----------------------------------------------------------------------
     def connect(self, contact: str | None = None) -> Connection:
@@ -309,7 +330,7 @@ class Cluster:
     def wait(self, conn: Connection, job_id: str, timeout: float) -> Job:
         """Block until the job (or any job, for ANY_JOB) finishes, then reap and return it."""
         with self._lock:
-            record = self._record(conn)
+            record = self._record(conn, outage_ok=True)
             done = record.finished.get(job_id)
             if done is not None:  # the common case: nothing to wait for
                 self._reap(record, done)
@@ -347,7 +368,7 @@ class Cluster:
     ) -> None:
         """Block until every listed job (or every session job, for ALL_JOBS) has finished."""
         with self._lock:
-            record = self._record(conn)
+            record = self._record(conn, outage_ok=True)
             ids = list(job_ids)
             if ALL_JOBS in ids:
                 # The jobs still to finish: ones already finished are neither waited for nor
@@ -439,6 +460,9 @@ class Cluster:
         with self._lock:
             if job.state.finished:
                 return
+            if not self.reachable:  # the qmaster hears of it when it is back
+                self._unheard.append((job, outcome))
+                return
             if job.ran:
                 self._running -= 1
             if job.terminating:
@@ -472,7 +496,7 @@ class Cluster:
         self._schedule()
 
     def _schedule(self) -> None:
-        if self._scheduling or self._closed:
+        if self._scheduling or self._closed or not self.reachable:
             return
         self._scheduling = True
         try:
@@ -535,10 +559,13 @@ class Cluster:
         if not self.reachable:
             raise DrmError(ErrorCode.DRM_COMMUNICATION_FAILURE, "unable to contact qmaster")
 
-    def _record(self, conn: Connection) -> SessionRecord:
+    def _record(self, conn: Connection, outage_ok: bool = False) -> SessionRecord:
+        """The connection's session; ``outage_ok`` for calls that answer from what the
+        session already knows (wait, synchronize) instead of asking the qmaster."""
         if not conn.open:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
-        self._check_open()
+        if not outage_ok or self._closed:
+            self._check_open()
         self._catch_up()
         return conn.record
 
