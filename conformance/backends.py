@@ -21,6 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from conformance.qmaster_switch import ENV as SWITCH_ENV
+from conformance.qmaster_switch import remote_switch
+
 #: How long the ``sge`` probe waits for its ``/bin/true`` job.
 SGE_PROBE_TIMEOUT = 90.0
 
@@ -52,6 +55,8 @@ class Backend:
     _reset: Callable[[], None] | None = field(default=None, repr=False)
     _advance: Callable[[float], None] | None = field(default=None, repr=False)
     _now: Callable[[], float] | None = field(default=None, repr=False)
+    #: ``set_up(up)``: a qmaster outage (False) and its end (True), where one can be had.
+    qmaster_switch: Callable[[bool], None] | None = field(default=None, repr=False)
 
     @property
     def virtual(self) -> bool:
@@ -126,6 +131,7 @@ def _simulator(name: str, clock: str) -> Backend:
         control.reset(clock=clock)
 
     backend._reset = reset
+    backend.qmaster_switch = control.set_reachable
     if clock == "virtual":
         backend._advance = control.advance
         backend._now = control.now
@@ -150,6 +156,13 @@ def _sge() -> Backend:
         drms = module.Session().drmsInfo
     except Exception as exc:
         drms = f"? ({_describe_exc(exc)})"
+    address = os.environ.get(SWITCH_ENV)
+    if address:
+        try:
+            backend.qmaster_switch = remote_switch(address)
+        except ValueError as exc:
+            backend.error = f"backend 'sge': {exc}"
+            return backend
     backend.description = (
         f"drmaa {getattr(module, '__version__', '?')} on {drms}, "
         f"SGE_ROOT={os.environ.get('SGE_ROOT', '?')}, SGE_CELL={os.environ.get('SGE_CELL', '?')}, "

@@ -63,6 +63,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.qmaster_switch import ENV as SWITCH_ENV
+from conformance.qmaster_switch import QmasterSwitch
+
 # ---------------------------------------------------------------------------- constants
 DEFAULT_SGE_ROOT = "/var/lib/gridengine"
 DEFAULT_SGE_CELL = "default"
@@ -79,6 +82,8 @@ UPSTREAM_BASE_IMAGE = "debian:bookworm"
 CONTAINER_HOSTNAME = "sgehead"
 LABEL = "drmaa-testkit.cell"
 #: Where things live inside the image (see docker/Dockerfile).
+#: The first line of the common/settings.sh that docker/provision-sge.sh writes.
+PROVISIONED_MARK = "# written by drmaa-testkit's docker/provision-sge.sh"
 IMAGE_PROJECT = "/opt/drmaa-testkit"
 IMAGE_SHARE = "/usr/local/share/drmaa-testkit"
 IMAGE_PATH = "/opt/drmaa-venv/bin:/usr/local/bin:/usr/bin:/bin"
@@ -169,6 +174,8 @@ class Cell:
     #: docker: the container's id and the engine's address.
     container: str | None = None
     docker_url: str | None = None
+    #: Made by docker/provision-sge.sh on this machine: ours to stop and restart.
+    ours: bool = False
     #: What this process started (and so tears down unless --keep).
     started_container: bool = False
     started_engine: bool = False
@@ -316,6 +323,11 @@ def find_existing(qmaster_port: int | None = None, execd_port: int | None = None
     if problem:
         raise NoCell(f"cell {where}: the qmaster answers but {problem}")
     master = Path(root, cell_name, "common", "act_qmaster").read_text().strip()
+    try:
+        settings = Path(root, cell_name, "common", "settings.sh").read_text()
+    except OSError:
+        settings = ""
+    cell.ours = settings.startswith(PROVISIONED_MARK)
     cell.description = (
         f"running cell {root}/{cell_name}, qmaster {master}:{qport}, queues {', '.join(usable)}"
     )
@@ -376,6 +388,49 @@ def _qmaster_answers(cell: Cell) -> bool:
 
 def stop_native() -> None:
     subprocess.call(["bash", str(repo_root() / "docker" / "stop-sge.sh")], stdout=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- the qmaster switch
+def _checked(argv: Sequence[str], run: Callable[[Sequence[str]], tuple[int, str]]) -> None:
+    code, output = run(argv)
+    if code != 0:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        raise RuntimeError(f"{shlex.join(argv)} exited {code}:\n{tail}")
+
+
+def qmaster_switch(cell: Cell, container: Any) -> QmasterSwitch | None:
+    """The switch for the fault-tolerance cases, for a cell this launcher can restart:
+    one in a container it runs, or one ``docker/provision-sge.sh`` made on this machine
+    (never somebody else's cell, which a restart would reconfigure).
+
+    Stopping runs ``stop-sge.sh qmaster``; starting runs ``provision-sge.sh configure``,
+    which starts the qmaster, restarts an execd that outlived it, and checks a job runs.
+    """
+    if container is not None:
+        share = IMAGE_SHARE
+
+        def run(argv: Sequence[str]) -> tuple[int, str]:
+            code, output = container.exec_run(list(argv), user="root")
+            return code, output.decode("utf-8", "replace")
+
+    elif cell.ours and _is_root():
+        share = str(repo_root() / "docker")
+        env = {
+            **os.environ,
+            "SGE_QMASTER_PORT": str(cell.qmaster_port),
+            "SGE_EXECD_PORT": str(cell.execd_port),
+        }
+
+        def run(argv: Sequence[str]) -> tuple[int, str]:
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd="/")
+            return done.returncode, done.stdout + done.stderr
+
+    else:
+        return None
+    return QmasterSwitch(
+        stop=lambda: _checked(["bash", f"{share}/stop-sge.sh", "qmaster"], run),
+        start=lambda: _checked(["bash", f"{share}/provision-sge.sh", "configure"], run),
+    )
 
 
 def ensure_job_venv(repo: Path) -> Path:
@@ -960,7 +1015,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if container is None and _is_root():
             with timings.phase("job venv"):
                 ensure_job_venv(repo_root())
-        with timings.phase("command"):
+        switch = qmaster_switch(cell, container)
+        if switch is not None:
+            extra_env.setdefault(SWITCH_ENV, switch.address)
+        with timings.phase("command"), switch or contextlib.nullcontext():
             if container is not None:
                 client = container.client
                 mounted = any(

@@ -130,7 +130,9 @@ write_if_differs "$COMMON/act_qmaster" "$HOST"
 
 # settings.sh is what SGE clients conventionally source; record the ports there so
 # that docker/sge-env.sh (and anyone else) finds the cell we started.
-SETTINGS="SGE_ROOT=$SGE_ROOT; export SGE_ROOT
+# The first line tells conformance/cell.py that this cell is ours to stop and restart.
+SETTINGS="# written by drmaa-testkit's docker/provision-sge.sh
+SGE_ROOT=$SGE_ROOT; export SGE_ROOT
 SGE_CELL=$SGE_CELL; export SGE_CELL
 SGE_QMASTER_PORT=$SGE_QMASTER_PORT; export SGE_QMASTER_PORT
 SGE_EXECD_PORT=$SGE_EXECD_PORT; export SGE_EXECD_PORT"
@@ -191,6 +193,14 @@ else
     log "starting sge_qmaster on port $SGE_QMASTER_PORT"
     daemon_env /usr/sbin/sge_qmaster
     wait_for 60 "sge_qmaster to answer" qconf -sh
+    # Measured (docs/measurements/sge_outage_probe.py): an execd that outlives the qmaster
+    # fails to register with the new one ("abort qmaster registration due to communication
+    # errors") and never retries, so the qmaster hears of no job ending and delivers no new
+    # job. Restarting it fixes that; the jobs it runs keep running meanwhile.
+    if execd_running; then
+        log "restarting sge_execd, which outlived the qmaster"
+        bash "$HERE/stop-sge.sh" execd
+    fi
 fi
 
 # --------------------------------------------------------------------------- cell config

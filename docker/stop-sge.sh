@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Stop the Grid Engine daemons started by docker/provision-sge.sh (run as root).
 #
+#   bash docker/stop-sge.sh            # both daemons; fails if any sge daemon is left
+#   bash docker/stop-sge.sh qmaster    # only sge_qmaster (an outage: the execd and its
+#                                      # jobs keep running; provision-sge.sh restarts it)
+#   bash docker/stop-sge.sh execd      # only sge_execd (running jobs keep running)
+#
 # The init scripts' `stop` does not work (they look for /usr/sbin/sge_*, a wrapper
 # script, while the running binaries are /usr/lib/gridengine/sge_*), so we signal the
 # pids recorded in the daemons' spool directories, wait for them to exit, and fail if
@@ -33,10 +38,28 @@ stop_pidfile() {  # stop_pidfile PIDFILE NAME
     rm -f "$pidfile"
 }
 
+stop_execd() {
+    local f
+    for f in "$EXECD_SPOOL"/*/execd.pid; do
+        [ -e "$f" ] && stop_pidfile "$f" sge_execd
+    done
+}
+
+# One daemon only: its jobs' shepherds keep running either way.
+case "${1:-all}" in
+    all) ;;
+    qmaster|execd)
+        if [ "$1" = qmaster ]; then stop_pidfile "$QMASTER_PIDFILE" sge_qmaster; else stop_execd; fi
+        if pgrep -x "sge_$1" >/dev/null; then
+            log "ERROR: sge_$1 still running: $(pgrep -x "sge_$1")"
+            exit 1
+        fi
+        exit 0 ;;
+    *) echo "usage: stop-sge.sh [all|qmaster|execd]" >&2; exit 2 ;;
+esac
+
 # execd first, so the qmaster sees it go; then the qmaster.
-for f in "$EXECD_SPOOL"/*/execd.pid; do
-    [ -e "$f" ] && stop_pidfile "$f" sge_execd
-done
+stop_execd
 stop_pidfile "$QMASTER_PIDFILE" sge_qmaster
 
 # Nothing may be left, whatever started it (exact process names, not a pattern).
