@@ -81,9 +81,9 @@ LOCAL_BASE_IMAGE = "drmaa-testkit/bookworm-base"
 UPSTREAM_BASE_IMAGE = "debian:bookworm"
 CONTAINER_HOSTNAME = "sgehead"
 LABEL = "drmaa-testkit.cell"
-#: Where things live inside the image (see docker/Dockerfile).
 #: The first line of the common/settings.sh that docker/provision-sge.sh writes.
 PROVISIONED_MARK = "# written by drmaa-testkit's docker/provision-sge.sh"
+#: Where things live inside the image (see docker/Dockerfile).
 IMAGE_PROJECT = "/opt/drmaa-testkit"
 IMAGE_SHARE = "/usr/local/share/drmaa-testkit"
 IMAGE_PATH = "/opt/drmaa-venv/bin:/usr/local/bin:/usr/bin:/bin"

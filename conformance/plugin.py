@@ -388,9 +388,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Cases that take the DRM down run last: a library left unwell by the outage (on SGE
-    8.1.9, a process that left a session during one gets waits that fail at once) must
-    not fail unrelated cases. The sort is stable: the rest keep their order."""
+    """Cases that take the DRM down run last: a library left unwell by the outage must not
+    fail unrelated cases (on SGE 8.1.9, waits in a process that lived through one can miss
+    job ends from then on). The sort is stable: the rest keep their order."""
     items.sort(key=lambda item: item.get_closest_marker("qmaster_outage") is not None)
 
 

@@ -182,3 +182,24 @@ def test_plugin_leaves_unrelated_tests_alone(pytester: pytest.Pytester, tmp_path
     result = pytester.runpytest(f"--drmaa-report={report_dir}", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert not report_dir.exists()  # no conformance case ran: no report to write
+
+
+def test_outage_cases_run_last(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(
+        "--pyargs", "conformance.cases", "--collect-only", "-q", "-p", "no:cacheprovider"
+    )
+    ids = [line for line in result.stdout.lines if "::" in line]
+    outage = [i for i, line in enumerate(ids) if "test_outage.py" in line]
+    assert len(outage) == 2 and outage == [len(ids) - 2, len(ids) - 1]
+    assert any("test_wait.py" in line for line in ids[: outage[0]])  # not just alphabetical
+
+
+def test_outage_cases_are_not_applicable_without_a_qmaster_switch(
+    pytester: pytest.Pytester,
+) -> None:
+    # An import path has no switch (the simulator's only comes with the sim backends).
+    result = pytester.runpytest(
+        *_cases(pytester, "--drmaa-backend=simulator.drmaa", "-rs", module="test_outage")
+    )
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*not applicable: backend simulator.drmaa has no qmaster switch*"])
