@@ -10,17 +10,20 @@ same run is ``subprocess.run(['/bin/true'])``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import time
 
-import drmaa
+#: Set by benchmarks/sge_cell_bench.py: when the launcher was started (time.time()).
+T0_ENV = "DRMAA_TESTKIT_BENCH_T0"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=20)
     options = parser.parse_args()
+    import drmaa  # here, so that the benchmark scripts can import T0_ENV without libdrmaa
 
     local = []
     for _ in range(options.jobs):
@@ -39,6 +42,9 @@ def main() -> None:
             info = session.wait(session.runJob(jt), drmaa.Session.TIMEOUT_WAIT_FOREVER)
             turnaround.append(time.perf_counter() - start)
             assert info.exitStatus == 0, info
+            if T0_ENV in os.environ and len(turnaround) == 1:
+                since = time.time() - float(os.environ[T0_ENV])
+                print(f"first DRMAA job finished {since:.1f} s after the launcher started")
         drms = session.drmsInfo
 
     median, base = statistics.median(turnaround), statistics.median(local)

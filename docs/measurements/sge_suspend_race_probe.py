@@ -13,7 +13,7 @@ import time
 
 import drmaa
 
-ROUNDS = 20
+ROUNDS = 40
 GAPS = (0.0, 1.0)
 
 
