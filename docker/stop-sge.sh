@@ -33,6 +33,10 @@ stop_pidfile() {  # stop_pidfile PIDFILE NAME
             kill -KILL "$pid" 2>/dev/null || true
             sleep 0.5
         fi
+        if [ -d "/proc/$pid" ]; then
+            log "ERROR: $name (pid $pid) is still running"
+            return 1
+        fi
         log "stopped $name (pid $pid)"
     fi
     rm -f "$pidfile"
@@ -41,26 +45,22 @@ stop_pidfile() {  # stop_pidfile PIDFILE NAME
 stop_execd() {
     local f
     for f in "$EXECD_SPOOL"/*/execd.pid; do
-        [ -e "$f" ] && stop_pidfile "$f" sge_execd
+        if [ -e "$f" ]; then stop_pidfile "$f" sge_execd || return 1; fi
     done
 }
 
-# One daemon only: its jobs' shepherds keep running either way.
+# One daemon only: its jobs' shepherds keep running either way. Checked by its pid, not
+# by name: a container's daemons show in this host's process list under the same names.
 case "${1:-all}" in
     all) ;;
-    qmaster|execd)
-        if [ "$1" = qmaster ]; then stop_pidfile "$QMASTER_PIDFILE" sge_qmaster; else stop_execd; fi
-        if pgrep -x "sge_$1" >/dev/null; then
-            log "ERROR: sge_$1 still running: $(pgrep -x "sge_$1")"
-            exit 1
-        fi
-        exit 0 ;;
+    qmaster) stop_pidfile "$QMASTER_PIDFILE" sge_qmaster; exit ;;
+    execd)   stop_execd; exit ;;
     *) echo "usage: stop-sge.sh [all|qmaster|execd]" >&2; exit 2 ;;
 esac
 
-# execd first, so the qmaster sees it go; then the qmaster.
-stop_execd
-stop_pidfile "$QMASTER_PIDFILE" sge_qmaster
+# execd first, so the qmaster sees it go; then the qmaster. (A survivor is reported below.)
+stop_execd || true
+stop_pidfile "$QMASTER_PIDFILE" sge_qmaster || true
 
 # Nothing may be left, whatever started it (exact process names, not a pattern).
 # (one pgrep per name: pgrep warns about and ignores patterns over 15 characters)

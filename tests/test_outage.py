@@ -29,13 +29,14 @@ def test_calls_that_ask_the_qmaster_fail_with_a_communication_error(vsession, vd
     long, _ = _long_and_short(vdrmaa)
     jt = template(vdrmaa, "/bin/true")
     outage()
+    message = r'^code 2: unable to contact qmaster using port 6444 on host "[^"]+"$'
     for call in (
         lambda: vsession.jobStatus(long),
         lambda: vsession.runJob(jt),
         lambda: vsession.runBulkJobs(jt, 1, 2, 1),
         lambda: vsession.control(long, vdrmaa.JobControlAction.HOLD),
     ):
-        with pytest.raises(vdrmaa.DrmCommunicationException):
+        with pytest.raises(vdrmaa.DrmCommunicationException, match=message):
             call()
     # what the client knows by itself still answers
     assert vsession.drmsInfo == "SGE 8.1.9"

@@ -38,6 +38,8 @@ EXIT_FAIL = 100
 # Seconds before a re-queued job may run again (never 0, or it would spin).
 REQUEUE_DELAY = 1.0
 
+#: The port Grid Engine's messages name (its default; the simulator listens on none).
+QMASTER_PORT = 6444
 _CONTACT = re.compile(r"session=\S+")
 T = TypeVar("T")
 
@@ -557,7 +559,10 @@ class Cluster:
                 ErrorCode.DRM_COMMUNICATION_FAILURE, "the simulated cluster is shut down"
             )
         if not self.reachable:
-            raise DrmError(ErrorCode.DRM_COMMUNICATION_FAILURE, "unable to contact qmaster")
+            raise DrmError(
+                ErrorCode.DRM_COMMUNICATION_FAILURE,
+                f'unable to contact qmaster using port {QMASTER_PORT} on host "{self.host}"',
+            )
 
     def _record(self, conn: Connection, outage_ok: bool = False) -> SessionRecord:
         """The connection's session; ``outage_ok`` for calls that answer from what the
