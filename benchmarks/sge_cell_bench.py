@@ -12,8 +12,9 @@ the turnaround (median of 20, goal <= 1.2 s).
 Without options the cells start from what this machine already has (packages installed, an
 image built): a warm start. ``--fresh`` first takes the machine back to a fresh host of its
 kind, for the cells this run starts: native, Grid Engine's packages purged and its spool,
-cell directory and the job user's venv removed; docker, the project's images removed, so
-the base image and the build are included (the engine's own installation is not undone).
+cell directory and the job user's venv removed; docker, the project's images removed and
+the engine stopped, so its start, the base image and the build are included (installing the
+engine, Debian's docker.io, is not undone).
 ``--rebuild`` rebuilds the image only. Run as root on Debian 12, on a machine whose cells
 may be thrown away: ``--fresh`` stops and purges any Grid Engine there.
 """
@@ -55,20 +56,24 @@ def fresh_native() -> None:
 
 
 def fresh_docker() -> None:
-    """No cell container and none of the project's images (base included)."""
-    stop = [sys.executable, "-m", "conformance.cell", "stop"]
-    subprocess.run(stop, cwd=ROOT, capture_output=True)
+    """No cell container, none of the project's images (base included), engine stopped."""
+    subprocess.run(
+        [sys.executable, "-m", "conformance.cell", "stop"], cwd=ROOT, capture_output=True
+    )
+    dockerd = ["bash", str(ROOT / "docker" / "dockerd.sh")]
+    subprocess.run([*dockerd, "start"], capture_output=True, check=True)
+    docker = ["docker", "-H", f"unix://{cell.PROJECT_DOCKER_SOCK}"]
     listing = subprocess.run(
-        ["docker", "-H", f"unix://{cell.PROJECT_DOCKER_SOCK}", "images", "-q", "drmaa-testkit/*"],
-        capture_output=True, text=True,
+        [*docker, "images", "--format", "{{.Repository}}:{{.Tag}}",
+         "--filter", "reference=drmaa-testkit/*"],
+        capture_output=True, text=True, check=True,
     )  # fmt: skip
-    images = listing.stdout.split()
-    if images:
-        subprocess.run(
-            ["docker", "-H", f"unix://{cell.PROJECT_DOCKER_SOCK}", "rmi", "-f", *images],
-            capture_output=True,
-        )  # fmt: skip
-    print(f"[docker] fresh: removed {len(images)} project image(s)")
+    # By name, cell images before the base they are built on.
+    images = sorted(set(listing.stdout.split()), reverse=True)
+    for image in images:
+        subprocess.run([*docker, "rmi", "-f", image], capture_output=True, check=True)
+    subprocess.run([*dockerd, "stop"], capture_output=True, check=True)
+    print(f"[docker] fresh: removed {len(images)} project image(s), stopped the engine")
 
 
 def run(way: str, rebuild: bool) -> None:
