@@ -173,11 +173,11 @@ class Kit:
                     pytrace=False,
                 )
             pytest.skip(f"not applicable: backend {self.backend.name} has no qmaster switch")
-        switch(False)
         try:
+            switch(False)
             yield
         finally:
-            switch(True)
+            switch(True)  # also after a failed stop: starting a running qmaster is a no-op
 
     def let_signal_land(self) -> None:
         """Let the execution host act on a SUSPEND before anything else is sent.

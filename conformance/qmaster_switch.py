@@ -81,11 +81,14 @@ class QmasterSwitch:
         if action is None:
             return f"error: unknown action {request[1]!r} (stop or start)"
         with self._lock:
+            if request[1] == "stop":
+                self._down = True  # even if stopping fails half-way
             try:
                 action()
             except Exception as exc:  # reported to the case, which fails with it
                 return f"error: {request[1]} failed: {exc}"
-            self._down = request[1] == "stop"
+            if request[1] == "start":
+                self._down = False
         return "ok"
 
 
