@@ -49,6 +49,10 @@ class QmasterSwitch:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() in _serve
+        except OSError:
+            pass
         self._server.close()
         self._thread.join(timeout=5)
         with self._lock:
