@@ -7,8 +7,9 @@ hands its address to the suite in ``DRMAA_TESTKIT_QMASTER_SWITCH=host:port:token
 (loopback reaches it from a host-network container too). The ``sge`` backend's outage
 hook is :func:`remote_switch` on that address.
 
-Protocol: one line ``TOKEN stop`` or ``TOKEN start`` per connection; the answer is ``ok``
-or ``error: WHY`` once the qmaster is down (or back and running jobs).
+Protocol: one line ``TOKEN stop`` or ``TOKEN start`` per connection; the answer is one line,
+``ok`` or ``error: WHY`` (its lines joined by `` | ``), once the qmaster is down (or back
+and running jobs).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class QmasterSwitch:
                     request = conn.makefile("r", encoding="ascii").readline().split()
                 except (OSError, UnicodeDecodeError):
                     continue
-                answer = self._handle(request)
+                # One line, whatever the action printed: the client reads one.
+                answer = " | ".join(self._handle(request).splitlines())
                 try:
                     conn.sendall(answer.encode("utf-8", "replace") + b"\n")
                 except OSError:

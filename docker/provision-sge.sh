@@ -145,11 +145,12 @@ fi
 # --------------------------------------------------------------------------- daemons
 # The init scripts' start uses a wrapper path that never matches the running
 # binary, so we start the daemons directly and track them by their spool pid files.
-pid_alive() {  # pid_alive PIDFILE NAME
+pid_alive() {  # pid_alive PIDFILE NAME (a zombie, killed but not yet reaped, is not)
     local pid
     [ -s "$1" ] || return 1
     pid=$(cat "$1")
-    [ -n "$pid" ] && [ -d "/proc/$pid" ] && grep -qx "$2" "/proc/$pid/comm" 2>/dev/null
+    [ -n "$pid" ] && grep -qx "$2" "/proc/$pid/comm" 2>/dev/null &&
+        [[ $(ps -o stat= -p "$pid" 2>/dev/null) != Z* ]]
 }
 qmaster_running() { pid_alive "$QMASTER_SPOOL/qmaster.pid" sge_qmaster; }
 # The execd names its spool subdirectory after the name it resolves for itself (here

@@ -17,6 +17,14 @@ EXECD_SPOOL=/var/spool/gridengine/execd
 START=$EPOCHREALTIME
 log() { awk -v a="$START" -v b="$EPOCHREALTIME" -v m="$*" 'BEGIN{printf "[stop-sge %5.1fs] %s\n", b-a, m}'; }
 
+# A pid counts as running until it is gone or a zombie: a killed daemon whose parent
+# (init) has not reaped it yet is dead all the same.
+running() {  # running PID
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [[ $state != Z* ]]
+}
+
 stop_pidfile() {  # stop_pidfile PIDFILE NAME
     local pidfile=$1 name=$2 pid i
     [ -s "$pidfile" ] || return 0
@@ -25,15 +33,18 @@ stop_pidfile() {  # stop_pidfile PIDFILE NAME
     if [ -n "$pid" ] && grep -qx "$name" "/proc/$pid/comm" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null || true
         for i in $(seq 1 100); do          # up to 20 s for a clean shutdown
-            [ -d "/proc/$pid" ] || break
+            running "$pid" || break
             sleep 0.2
         done
-        if [ -d "/proc/$pid" ]; then
-            log "$name (pid $pid) ignored SIGTERM: killing it"
+        if running "$pid"; then
+            log "$name (pid $pid) ignored SIGTERM for 20 s: killing it"
             kill -KILL "$pid" 2>/dev/null || true
-            sleep 0.5
+            for i in $(seq 1 25); do       # up to 5 s to die
+                running "$pid" || break
+                sleep 0.2
+            done
         fi
-        if [ -d "/proc/$pid" ]; then
+        if running "$pid"; then
             log "ERROR: $name (pid $pid) is still running"
             return 1
         fi
