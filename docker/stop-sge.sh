@@ -77,7 +77,9 @@ stop_pidfile "$QMASTER_PIDFILE" sge_qmaster || true
 # (one pgrep per name: pgrep warns about and ignores patterns over 15 characters)
 left=""
 for name in sge_qmaster sge_execd sge_shepherd sge_shadowd; do
-    left="$left $(pgrep -x "$name" || true)"
+    for pid in $(pgrep -x "$name" || true); do
+        if running "$pid"; then left="$left $pid"; fi
+    done
 done
 left=$(echo $left)
 if [ -n "$left" ]; then
