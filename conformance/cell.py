@@ -202,16 +202,18 @@ def repo_root() -> Path:
     return root
 
 
-def _read_settings(common: Path) -> dict[str, str]:
-    """``VAR=value`` pairs of a cell's settings.sh (where provision-sge.sh records ports)."""
-    values: dict[str, str] = {}
+def _settings_text(common: Path) -> str:
+    """A cell's settings.sh (where provision-sge.sh records ports), or '' if unreadable."""
     try:
-        text = (common / "settings.sh").read_text()
+        return (common / "settings.sh").read_text()
     except OSError:
-        return values
-    for m in re.finditer(r"^(SGE_\w+)=([^;\s]*)", text, re.M):
-        values[m.group(1)] = m.group(2)
-    return values
+        return ""
+
+
+def _read_settings(common: Path) -> dict[str, str]:
+    """``VAR=value`` pairs of a cell's settings.sh."""
+    text = _settings_text(common)
+    return {m.group(1): m.group(2) for m in re.finditer(r"^(SGE_\w+)=([^;\s]*)", text, re.M)}
 
 
 def _cell_location(
@@ -323,11 +325,7 @@ def find_existing(qmaster_port: int | None = None, execd_port: int | None = None
     if problem:
         raise NoCell(f"cell {where}: the qmaster answers but {problem}")
     master = Path(root, cell_name, "common", "act_qmaster").read_text().strip()
-    try:
-        settings = Path(root, cell_name, "common", "settings.sh").read_text()
-    except OSError:
-        settings = ""
-    cell.ours = settings.startswith(PROVISIONED_MARK)
+    cell.ours = _settings_text(Path(root, cell_name, "common")).startswith(PROVISIONED_MARK)
     cell.description = (
         f"running cell {root}/{cell_name}, qmaster {master}:{qport}, queues {', '.join(usable)}"
     )

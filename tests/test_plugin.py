@@ -20,6 +20,23 @@ def _cases(pytester: pytest.Pytester, *args: str, module: str = "test_control") 
     return ["--pyargs", f"conformance.cases.{module}", "-p", "no:cacheprovider", *args]
 
 
+def _make_broken_module(pytester: pytest.Pytester) -> None:
+    """``broken_drmaa``: the simulator with a wrong ``JobState.DONE``, importable by name."""
+    pytester.makepyfile(
+        broken_drmaa=textwrap.dedent(
+            """
+            from simulator.drmaa import *  # noqa: F403
+            from simulator.drmaa import JobState as _JobState
+
+
+            class JobState(_JobState):
+                DONE = "finished"
+            """
+        )
+    )
+    pytester.syspathinsert()
+
+
 def test_sim_virtual_runs_cases_and_reports_the_backend(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(
         *_cases(pytester, "--drmaa-backend=sim-virtual", "-k", "test_suspend_resume_wait")
@@ -53,19 +70,7 @@ def test_unreachable_sge_names_what_is_missing(
 
 
 def test_a_broken_module_fails_the_cases_that_check_it(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        broken_drmaa=textwrap.dedent(
-            """
-            from simulator.drmaa import *  # noqa: F403
-            from simulator.drmaa import JobState as _JobState
-
-
-            class JobState(_JobState):
-                DONE = "finished"
-            """
-        )
-    )
-    pytester.syspathinsert()
+    _make_broken_module(pytester)
     result = pytester.runpytest(
         *_cases(pytester, "--drmaa-backend=broken_drmaa", "-k", "test_job_state_names")
     )
@@ -116,19 +121,7 @@ def test_real_jobs_cases_are_not_applicable_on_the_virtual_clock(
 def test_report_merges_runs_on_several_backends(pytester: pytest.Pytester, tmp_path) -> None:
     report_dir = tmp_path / "report"
     common = ["-k", "test_job_state_names or test_suspend_resume_wait"]
-    pytester.makepyfile(
-        broken_drmaa=textwrap.dedent(
-            """
-            from simulator.drmaa import *  # noqa: F403
-            from simulator.drmaa import JobState as _JobState
-
-
-            class JobState(_JobState):
-                DONE = "finished"
-            """
-        )
-    )
-    pytester.syspathinsert()
+    _make_broken_module(pytester)
     for backend in ("sim-virtual", "broken_drmaa"):
         pytester.runpytest(
             *_cases(pytester, f"--drmaa-backend={backend}", f"--drmaa-report={report_dir}", *common)

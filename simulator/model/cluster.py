@@ -553,12 +553,13 @@ class Cluster:
         if self._waiters:
             self._changed.notify_all()
 
-    def _check_open(self) -> None:
+    def _check_open(self, outage_ok: bool = False) -> None:
+        """Raise unless the cluster answers; ``outage_ok`` lets a qmaster outage pass."""
         if self._closed:
             raise DrmError(
                 ErrorCode.DRM_COMMUNICATION_FAILURE, "the simulated cluster is shut down"
             )
-        if not self.reachable:
+        if not self.reachable and not outage_ok:
             raise DrmError(
                 ErrorCode.DRM_COMMUNICATION_FAILURE,
                 f'unable to contact qmaster using port {QMASTER_PORT} on host "{self.host}"',
@@ -569,8 +570,7 @@ class Cluster:
         session already knows (wait, synchronize) instead of asking the qmaster."""
         if not conn.open:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
-        if not outage_ok or self._closed:
-            self._check_open()
+        self._check_open(outage_ok)
         self._catch_up()
         return conn.record
 
