@@ -119,6 +119,41 @@ def test_missing_input_file_fails_the_job(rsession, rdrmaa, tmp_path):
     assert rsession.wait(job, 30).wasAborted
 
 
+def test_directory_as_output_path_gets_the_default_file_name(rsession, rdrmaa, tmp_path):
+    jt = template(rdrmaa, "/bin/echo", "hi", outputPath=f":{tmp_path}/", joinFiles=True)
+    job = rsession.runJob(jt)
+    assert rsession.wait(job, 30).exitStatus == 0
+    assert (tmp_path / f"echo.o{job}").read_text() == "hi\n"
+
+
+def test_directory_as_input_path_fails_the_job(rsession, rdrmaa, tmp_path):
+    job = rsession.runJob(template(rdrmaa, "/bin/cat", inputPath=f":{tmp_path}"))
+    assert rsession.wait(job, 30).wasAborted
+
+
+def test_timed_out_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
+    # The timed-out wait watched the process itself; its end must still be heard of.
+    job = rsession.runJob(template(rdrmaa, "/bin/sleep", "2"))
+    with pytest.raises(rdrmaa.ExitTimeoutException):
+        rsession.wait(job, 1)
+    deadline = time.monotonic() + 30
+    while rsession.jobStatus(job) != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert rsession.wait(job, 0).exitStatus == 0
+
+
+def test_tmpdir_is_removed_soon_after_the_job_ends(rsession, rdrmaa, tmp_path):
+    out = tmp_path / "tmpdir"
+    jt = template(rdrmaa, "/bin/sh", "-c", f'echo "$TMPDIR" > {out}; test -d "$TMPDIR"')
+    assert rsession.wait(rsession.runJob(jt), 30).exitStatus == 0
+    tmpdir = out.read_text().strip()
+    deadline = time.monotonic() + 5  # removed in batches, off the waiter's path
+    while os.path.exists(tmpdir):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def test_wait_wakes_promptly_when_process_ends(rsession, rdrmaa):
     job = rsession.runJob(template(rdrmaa, "/bin/sleep", "0.3"))
     start = time.monotonic()

@@ -101,3 +101,24 @@ def test_exit_releases_threads_blocked_in_wait(clock, request):
     # What Grid Engine does (sge_session_probe.out): the blocked calls time out at once.
     assert [str(error) for error in errors] == ["code 23: time-out condition"] * 3
     assert all(isinstance(error, drmaa.ExitTimeoutException) for error in errors)
+
+
+def test_exit_releases_threads_blocked_on_a_running_job(rsession, rdrmaa):
+    # One of them watches the job's process itself; the others wait on the cluster.
+    job = rsession.runJob(template(rdrmaa, "/bin/sleep", "30"))
+    with ThreadPoolExecutor(3) as pool:
+        waits = [pool.submit(rsession.wait, job, -1) for _ in range(3)]
+        time.sleep(0.2)
+        rsession.exit()
+        errors = [future.exception(timeout=10) for future in waits]
+    assert all(isinstance(error, rdrmaa.ExitTimeoutException) for error in errors)
+
+
+def test_threads_waiting_for_one_job_get_it_once(rsession, rdrmaa):
+    job = rsession.runJob(template(rdrmaa, "/bin/sleep", "0.5"))
+    with ThreadPoolExecutor(4) as pool:
+        waits = [pool.submit(rsession.wait, job, 30) for _ in range(4)]
+        outcomes = [future.exception(timeout=30) or future.result() for future in waits]
+    infos = [o for o in outcomes if isinstance(o, rdrmaa.JobInfo)]
+    assert [info.jobId for info in infos] == [job]
+    assert sum(isinstance(o, rdrmaa.InvalidJobException) for o in outcomes) == 3

@@ -8,14 +8,14 @@ put go to ``<name>.o<id>`` and ``<name>.e<id>`` in the working directory.
 
 from __future__ import annotations
 
+import errno
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
-from contextlib import ExitStack
-from typing import IO
 
 from simulator.executors.processes import LaunchError, NotExecutable
 from simulator.model.jobs import Job
@@ -26,6 +26,8 @@ _QUEUE = "all.q"
 HOME_PLACEHOLDER = "$drmaa_hd_ph$"
 WD_PLACEHOLDER = "$drmaa_wd_ph$"
 INDEX_PLACEHOLDER = "$drmaa_incr_ph$"
+# Output files are appended to, created if missing (with the umask applied), like "ab".
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 
 
 def job_name(job: Job) -> str:
@@ -65,11 +67,14 @@ class Launcher:
         self.tmp_root = tmp_root or tempfile.gettempdir()
         # Directory operations relative to an open descriptor skip the path walk each time.
         self._tmp_fd = os.open(self.tmp_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        # Every job without an input path reads this; Popen would open /dev/null anew each time.
+        self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
     def __del__(self) -> None:
-        fd = getattr(self, "_tmp_fd", None)
-        if fd is not None:
-            os.close(fd)
+        for name in ("_tmp_fd", "_devnull"):
+            fd = getattr(self, name, None)
+            if fd is not None:
+                os.close(fd)
 
     @staticmethod
     def tmpdir_name(job: Job) -> str:
@@ -126,17 +131,16 @@ class Launcher:
         name = job_name(job)
         out_default = os.path.join(wd, f"{name}.o{job.number}{suffix}")
         err_default = os.path.join(wd, f"{name}.e{job.number}{suffix}")
-        with ExitStack() as files:
-            stdin: IO[bytes] | int = subprocess.DEVNULL
-            in_path = "/dev/null"
+        opened: list[int] = []  # raw descriptors: a file object per job costs more than it gives
+        try:
+            stdin, in_path = self._devnull, os.devnull
             if spec.input_path:
-                stdin, in_path = self._open(files, spec.input_path, job, wd, "rb", os.devnull)
-            stdout, out_path = self._open(files, spec.output_path, job, wd, "ab", out_default)
+                stdin, in_path = self._open(opened, spec.input_path, job, wd, False, os.devnull)
+            stdout, out_path = self._open(opened, spec.output_path, job, wd, True, out_default)
             if spec.join_files:
-                stderr: IO[bytes] | int = stdout
-                err_path = out_path
+                stderr, err_path = stdout, out_path
             else:
-                stderr, err_path = self._open(files, spec.error_path, job, wd, "ab", err_default)
+                stderr, err_path = self._open(opened, spec.error_path, job, wd, True, err_default)
             paths = {
                 "SGE_STDIN_PATH": in_path,
                 "SGE_STDOUT_PATH": out_path,
@@ -163,6 +167,9 @@ class Launcher:
             except OSError as error:
                 self.finished(job)
                 raise LaunchError(str(error)) from error
+        finally:
+            for fd in opened:
+                os.close(fd)
 
     def finished(self, job: Job) -> None:
         """The job's process is gone: remove its TMPDIR, as the execd does."""
@@ -174,15 +181,26 @@ class Launcher:
             shutil.rmtree(self.tmpdir(job), ignore_errors=True)
 
     def _open(
-        self, files: ExitStack, path: str | None, job: Job, wd: str, mode: str, default: str
-    ) -> tuple[IO[bytes], str]:
+        self, opened: list[int], path: str | None, job: Job, wd: str, output: bool, default: str
+    ) -> tuple[int, str]:
+        """Open a job's input (read) or output (append, created) file as Grid Engine does."""
         target = _expand(path, job, self.home, wd) if path else default
         if not os.path.isabs(target):
             target = os.path.join(wd, target)
-        if os.path.isdir(target) and "a" in mode:
-            # A directory as output path: Grid Engine puts the default file name in it.
-            target = os.path.join(target, os.path.basename(default))
         try:
-            return files.enter_context(open(target, mode)), target
+            if output:
+                try:
+                    fd = os.open(target, _APPEND, 0o666)
+                except IsADirectoryError:
+                    # A directory as output path: Grid Engine puts the default file name in it.
+                    target = os.path.join(target, os.path.basename(default))
+                    fd = os.open(target, _APPEND, 0o666)
+            else:
+                fd = os.open(target, os.O_RDONLY | os.O_CLOEXEC)
+                if stat.S_ISDIR(os.fstat(fd).st_mode):
+                    os.close(fd)
+                    raise IsADirectoryError(errno.EISDIR, "Is a directory", target)
         except OSError as error:
             raise LaunchError(str(error)) from error
+        opened.append(fd)
+        return fd, target

@@ -1,9 +1,16 @@
 """Jobs as real processes, each the leader of its own process group.
 
-One reaper thread waits on every job's pidfd through epoll, so an ending job is noticed at
-once (no polling) and reaped with wait4(2), which also yields its resource usage. Only the
-reaper reaps, and only the executor signals, both under one lock: a process group is never
-signalled after its leader was reaped, so a recycled pid can't be hit.
+A job's end is noticed through its pidfd, at once and without polling, by one of two:
+
+* the thread blocked in ``wait()`` for that very job, which watches the pidfd itself and
+  reaps the job on the spot (the common case, and the fast one: no hand-off between
+  threads stands between the job's end and ``wait()`` returning);
+* otherwise one reaper thread, which waits on every other job's pidfd through epoll.
+
+Reaping is wait4(2), which also yields the resource usage. Reaping and signalling happen
+under one lock: a process group is never signalled after its leader was reaped, so a
+recycled pid can't be hit. A job's TMPDIR is removed by the reaper thread in batches, off
+the path from a job's end to the return of whoever waits for it.
 """
 
 from __future__ import annotations
@@ -59,14 +66,33 @@ class Launch(Protocol):
     def finished(self, job: Job) -> None: ...
 
 
+# TMPDIRs left to remove: the reaper waits this long for more before it removes them, or
+# removes them at once once this many are waiting. A wake-up per batch, not per job.
+CLEANUP_DELAY = 0.02
+CLEANUP_BATCH = 64
+
+
+class _Child:
+    """A running job's process, as ``job.handle``: its pid and its pidfd."""
+
+    __slots__ = ("fd", "job", "pid", "watched")
+
+    def __init__(self, job: Job, pid: int, fd: int) -> None:
+        self.job = job
+        self.pid = pid
+        self.fd = fd
+        self.watched = False  # claimed: a waiting thread polls the pidfd, the epoll does not
+
+
 class ProcessExecutor:
-    """Runs jobs with :class:`subprocess.Popen` and reaps them from one epoll thread."""
+    """Runs jobs with :class:`subprocess.Popen`; reaps them in the waiting thread, or in one
+    epoll thread when nobody waits for that job."""
 
     def __init__(self, on_end: Callable[[Job, Outcome], None], launch: Launch) -> None:
         self._on_end = on_end
         self._launch = launch
         self._lock = threading.Lock()
-        self._by_fd: dict[int, tuple[Job, int]] = {}
+        self._by_fd: dict[int, _Child] = {}
         self._epoll = select.epoll()
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._epoll.register(self._wake_r, select.EPOLLIN)
@@ -89,15 +115,46 @@ class ProcessExecutor:
             return
         # We reap this child through its pidfd; Popen must never wait for it itself.
         proc.returncode = 0
-        pidfd = os.pidfd_open(proc.pid)
+        child = _Child(job, proc.pid, os.pidfd_open(proc.pid))
         with self._lock:
-            job.handle = proc.pid
-            self._by_fd[pidfd] = (job, proc.pid)
-            self._epoll.register(pidfd, select.EPOLLIN)
+            job.handle = child
+            self._by_fd[child.fd] = child
+            self._epoll.register(child.fd, select.EPOLLIN)
         if job.spec.hard_runtime is not None:
-            timer = threading.Timer(job.spec.hard_runtime, self._expire, (job, proc.pid))
+            timer = threading.Timer(job.spec.hard_runtime, self._expire, (job, child))
             timer.daemon = True
             timer.start()
+
+    def claim_end(self, job: Job) -> bool:
+        """Let the calling thread notice the job's end itself, with :meth:`await_end`.
+
+        False when the job has no process, or another thread has claimed it: the caller
+        then learns of the end from ``on_end``, as usual.
+        """
+        with self._lock:
+            child = job.handle
+            if not isinstance(child, _Child) or child.watched or self._closing:
+                return False
+            child.watched = True
+            self._epoll.unregister(child.fd)
+            return True
+
+    def await_end(self, job: Job, timeout: float | None, interrupt: int) -> None:
+        """Block until the claimed job's process ends, and reap it in this thread; or until
+        ``interrupt`` becomes readable, or ``timeout`` seconds (None: no limit) pass, and
+        then give the job back to the reaper thread."""
+        child = job.handle
+        assert isinstance(child, _Child) and child.watched
+        poller = select.poll()
+        poller.register(child.fd, select.POLLIN)
+        poller.register(interrupt, select.POLLIN)
+        events = poller.poll(None if timeout is None else timeout * 1000)
+        if any(fd == child.fd for fd, _ in events):
+            self._reap(child.fd, claimed=True)
+            return
+        with self._lock:
+            child.watched = False
+            self._epoll.register(child.fd, select.EPOLLIN)
 
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` on a timer thread at wall-clock time ``when``."""
@@ -123,9 +180,9 @@ class ProcessExecutor:
             self._closing = True
             # Under the lock, like every signal: a leader not yet reaped keeps its group id
             # from being reused, so this can never hit someone else's processes.
-            for _, pid in self._by_fd.values():
-                self._killpg(pid, signal.SIGKILL)
-        os.write(self._wake_w, b"x")  # the reaper may be idle in poll()
+            for child in self._by_fd.values():
+                self._killpg(child.pid, signal.SIGKILL)
+        self._wake_reaper()  # it may be idle in poll()
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
             self._epoll.close()
@@ -133,17 +190,17 @@ class ProcessExecutor:
             os.close(self._wake_w)
 
     # -- internals ---------------------------------------------------------------------
-    def _expire(self, job: Job, pid: int) -> None:
+    def _expire(self, job: Job, child: _Child) -> None:
         """The hard run-time limit passed: SIGKILL, reported as a signal, not an abort."""
         with self._lock:
-            if job.handle == pid:
-                self._killpg(pid, signal.SIGKILL)
+            if job.handle is child:
+                self._killpg(child.pid, signal.SIGKILL)
 
     def _signal(self, job: Job, sig: int) -> None:
         with self._lock:
-            pid = job.handle
-            if pid is not None:
-                self._killpg(pid, sig)
+            child = job.handle
+            if isinstance(child, _Child):
+                self._killpg(child.pid, sig)
 
     @staticmethod
     def _killpg(pid: int, sig: int) -> None:
@@ -152,12 +209,23 @@ class ProcessExecutor:
         except ProcessLookupError:
             pass
 
+    def _wake_reaper(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups already
+
     def _reap_loop(self) -> None:
         while True:
-            # Clean-up waits until nothing else is ready: it is off the path from a job's
-            # end to the wake-up of whoever waits for it.
-            events = self._epoll.poll(0 if self._cleanups else -1)
-            if not events and self._cleanups:
+            with self._lock:
+                if self._closing and not self._by_fd:
+                    break
+                pending = len(self._cleanups)
+            timeout = CLEANUP_DELAY if pending else -1.0
+            if pending >= CLEANUP_BATCH:
+                timeout = 0.0
+            events = self._epoll.poll(timeout)
+            if not events and pending:
                 self._clean_up()
                 continue
             for fd, _ in events:
@@ -167,27 +235,44 @@ class ProcessExecutor:
                     except BlockingIOError:
                         pass
                     continue
-                self._reap(fd)
-            with self._lock:
-                if self._closing and not self._by_fd:
-                    break
+                self._reap(fd, claimed=False)
         self._clean_up()
 
     def _clean_up(self) -> None:
-        done, self._cleanups = self._cleanups, []
+        with self._lock:
+            done, self._cleanups = self._cleanups, []
         for job in done:
             self._launch.finished(job)
 
-    def _reap(self, fd: int) -> None:
+    def _reap(self, fd: int, claimed: bool) -> None:
+        """Reap the job whose pidfd is ``fd``, in whichever thread noticed its end (the
+        reaper thread, or the one that ``claimed`` it), and report it."""
         with self._lock:
-            job, pid = self._by_fd.pop(fd)
-            self._epoll.unregister(fd)
+            child = self._by_fd.get(fd)
+            if not claimed and (child is None or child.watched or not _has_ended(child)):
+                # Stale: since epoll reported it, a waiting thread took the pidfd over, or
+                # reaped the job and the descriptor now belongs to a newer one.
+                return
+            assert child is not None
+            del self._by_fd[fd]
+            if not claimed:
+                self._epoll.unregister(fd)
             os.close(fd)
             # Like Grid Engine at a job's end, take down what the job left behind in its
             # process group (background children): the leader is still unreaped, so the
             # group id is still ours.
-            self._killpg(pid, signal.SIGKILL)
-            _, status, ru = os.wait4(pid, 0)
-            job.handle = None
-        self._on_end(job, Outcome.from_wait_status(status, _usage(ru)))
-        self._cleanups.append(job)
+            self._killpg(child.pid, signal.SIGKILL)
+            _, status, ru = os.wait4(child.pid, 0)
+            child.job.handle = None
+            self._cleanups.append(child.job)
+            # The reaper thread removes TMPDIRs; tell it when it may be asleep for good.
+            wake = claimed and (len(self._cleanups) == 1 or self._closing)
+        if wake:
+            self._wake_reaper()
+        self._on_end(child.job, Outcome.from_wait_status(status, _usage(ru)))
+
+
+def _has_ended(child: _Child) -> bool:
+    """Whether the child's process has ended (without reaping it)."""
+    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+    return os.waitid(os.P_PIDFD, child.fd, flags) is not None

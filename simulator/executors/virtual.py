@@ -77,6 +77,13 @@ class VirtualExecutor:
             run.end = None
         self._on_end(job, Outcome(exited=False, signal=signal.SIGKILL))
 
+    def claim_end(self, job: Job) -> bool:
+        """A modelled job has no process to watch: its end comes from :meth:`fire_due`."""
+        return False
+
+    def await_end(self, job: Job, timeout: float | None, interrupt: int) -> None:
+        raise RuntimeError("no virtual job can be claimed")
+
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the virtual clock reaches ``when``."""
         heapq.heappush(self._events, (when, next(self._seq), None, callback))

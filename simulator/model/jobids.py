@@ -9,6 +9,7 @@ from simulator.model.jobs import JobSpec
 # Grid Engine reads the job number like strtol(3): leading blanks, a sign, digits, and
 # whatever follows ignored (' 42', '+42', '042', '42abc' all name job 42; measured).
 _NUMBER = re.compile(r"\s*([+-]?[0-9]+)")
+_SPACE = re.compile(r"\s")  # str.isspace()'s characters: both use Unicode's whitespace
 
 
 def parse_job_id(job_id: str) -> tuple[int, int | None]:
@@ -46,7 +47,7 @@ def check_job_name(spec: JobSpec) -> None:
         )
     if "/" in name:
         raise DrmError(ErrorCode.DENIED_BY_DRM, "Slash ('/') not allowed in objectname")
-    if any(c.isspace() for c in name) or any(c.isspace() for c in spec.command):
+    if _SPACE.search(name) or _SPACE.search(spec.command):
         # Grid Engine's client chokes on the qmaster's answer rather than refusing cleanly.
         raise DrmError(ErrorCode.INTERNAL_ERROR, "Error reading answer list from qmaster")
     if name[0].isdigit():
