@@ -11,13 +11,13 @@ from __future__ import annotations
 import errno
 import os
 import pwd
-import shutil
 import socket
 import stat
 import subprocess
 import tempfile
 
 from simulator.executors.processes import LaunchError, NotExecutable
+from simulator.executors.tmpdirs import TmpDirs
 from simulator.model.jobs import Job
 
 _DEFAULT_PATH = "/usr/local/bin:/bin:/usr/bin"
@@ -65,16 +65,14 @@ class Launcher:
         self.user = entry.pw_name
         self.host = socket.gethostname().split(".")[0]
         self.tmp_root = tmp_root or tempfile.gettempdir()
-        # Directory operations relative to an open descriptor skip the path walk each time.
-        self._tmp_fd = os.open(self.tmp_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.tmpdirs = TmpDirs(self.tmp_root)
         # Every job without an input path reads this; Popen would open /dev/null anew each time.
         self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
     def __del__(self) -> None:
-        for name in ("_tmp_fd", "_devnull"):
-            fd = getattr(self, name, None)
-            if fd is not None:
-                os.close(fd)
+        fd = getattr(self, "_devnull", None)
+        if fd is not None:
+            os.close(fd)
 
     @staticmethod
     def tmpdir_name(job: Job) -> str:
@@ -148,10 +146,7 @@ class Launcher:
             }
             env = self.environment(job, wd, paths)
             executable = _resolve(spec.command, env["PATH"], wd)
-            try:
-                os.mkdir(self.tmpdir_name(job), dir_fd=self._tmp_fd)
-            except FileExistsError:
-                pass
+            self.tmpdirs.create(self.tmpdir_name(job))
             try:
                 return subprocess.Popen(
                     [spec.command, *spec.args],
@@ -173,12 +168,11 @@ class Launcher:
 
     def finished(self, job: Job) -> None:
         """The job's process is gone: remove its TMPDIR, as the execd does."""
-        try:
-            os.rmdir(self.tmpdir_name(job), dir_fd=self._tmp_fd)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            shutil.rmtree(self.tmpdir(job), ignore_errors=True)
+        self.tmpdirs.remove(self.tmpdir_name(job))
+
+    def close(self) -> None:
+        """No job is left to start or finish: let go of what was kept for the next one."""
+        self.tmpdirs.close()
 
     def _open(
         self, opened: list[int], path: str | None, job: Job, wd: str, output: bool, default: str

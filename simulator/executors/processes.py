@@ -64,6 +64,7 @@ class Launch(Protocol):
 
     def __call__(self, job: Job) -> subprocess.Popen: ...
     def finished(self, job: Job) -> None: ...
+    def close(self) -> None: ...
 
 
 # TMPDIRs left to remove: the reaper waits this long for more before it removes them, or
@@ -184,7 +185,8 @@ class ProcessExecutor:
                 self._killpg(child.pid, signal.SIGKILL)
         self._wake_reaper()  # it may be idle in poll()
         self._thread.join(timeout=10)
-        if not self._thread.is_alive():
+        if not self._thread.is_alive():  # it has cleaned up after every job
+            self._launch.close()
             self._epoll.close()
             os.close(self._wake_r)
             os.close(self._wake_w)
