@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -82,9 +83,23 @@ def test_spares_are_bounded_and_removed_on_close(tmp_path):
         dirs.remove(name)
     (pool,) = _spare_pools(tmp_path)
     assert len(list(pool.iterdir())) == SPARES
-    assert sorted(os.listdir(tmp_path)) == [pool.name]
+    assert os.listdir(tmp_path) == [pool.name]
     dirs.close()
     assert os.listdir(tmp_path) == []
     dirs.create("last.1.all.q")
     dirs.remove("last.1.all.q")  # after close: removed, nothing kept
     assert os.listdir(tmp_path) == []
+
+
+def test_spares_of_a_killed_simulator_are_swept(tmp_path):
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid now names no process, like a simulator that was killed
+    stale = tmp_path / f".drmaa-testkit-spare-tmpdirs-{ended.pid}-abc"
+    (stale / "1").mkdir(parents=True)
+    alive = tmp_path / f".drmaa-testkit-spare-tmpdirs-{os.getppid()}-def"
+    alive.mkdir()
+    dirs = TmpDirs(str(tmp_path))
+    dirs.create("1.1.all.q")
+    dirs.remove("1.1.all.q")  # the first spare: the pool is made, the dead one swept
+    assert not stale.exists() and alive.exists()
+    dirs.close()

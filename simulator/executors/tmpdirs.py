@@ -5,7 +5,8 @@ gets slower the more directories were removed shortly before (measured here: a m
 pair cost 80-210 us, a rename pair 23 us). So an ended job's TMPDIR, once found empty and
 untouched, is not removed but renamed into a private spare directory, and the next job's
 TMPDIR is a spare renamed into place. The job sees what Grid Engine gives it: a fresh, empty
-directory at the same path; the spares go when the simulator shuts down.
+directory at the same path; the spares go when the simulator shuts down (or, if it was
+killed, when the next one makes its own).
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ class TmpDirs:
                 if self._closed:
                     return False
                 if self._pool is None:
-                    self._pool = tempfile.mkdtemp(prefix=_SPARE_PREFIX, dir=self.root)
+                    _sweep_dead_pools(self.root)
+                    prefix = f"{_SPARE_PREFIX}{os.getpid()}-"
+                    self._pool = tempfile.mkdtemp(prefix=prefix, dir=self.root)
                 self._serial += 1
                 spare = str(self._serial)
                 os.rename(name, os.path.join(self._pool, spare), src_dir_fd=self._root_fd)
@@ -109,6 +112,25 @@ class TmpDirs:
         except OSError:
             return False
         return True
+
+
+def _sweep_dead_pools(root: str) -> None:
+    """Remove the spares of simulators that were killed before they could (``kill -9``, a
+    CI time-out): their pool names carry their pid."""
+    uid = os.getuid()
+    with os.scandir(root) as entries:
+        for entry in entries:
+            pid = entry.name[len(_SPARE_PREFIX) :].partition("-")[0]
+            if not entry.name.startswith(_SPARE_PREFIX) or not pid.isdigit():
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            except OSError:
+                pass  # alive (someone else's), or gone already
 
 
 def _empty(path: str) -> bool:
