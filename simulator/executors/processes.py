@@ -67,8 +67,8 @@ class Launch(Protocol):
     def close(self) -> None: ...
 
 
-# TMPDIRs left to remove: the reaper waits this long for more before it removes them, or
-# removes them at once once this many are waiting. A wake-up per batch, not per job.
+# TMPDIRs left to remove: the reaper removes them once none has been added for this long,
+# or once this many are waiting. A wake-up per batch, not per job.
 CLEANUP_DELAY = 0.02
 CLEANUP_BATCH = 64
 
@@ -223,10 +223,10 @@ class ProcessExecutor:
                 if self._closing and not self._by_fd:
                     break
                 pending = len(self._cleanups)
-            timeout = CLEANUP_DELAY if pending else -1.0
-            if pending >= CLEANUP_BATCH:
-                timeout = 0.0
-            events = self._epoll.poll(timeout)
+            if pending >= CLEANUP_BATCH:  # however busy the cell is
+                self._clean_up()
+                continue
+            events = self._epoll.poll(CLEANUP_DELAY if pending else -1.0)
             if not events and pending:
                 self._clean_up()
                 continue
