@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -136,6 +137,20 @@ def test_timed_out_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
     job = rsession.runJob(template(rdrmaa, "/bin/sleep", "2"))
     with pytest.raises(rdrmaa.ExitTimeoutException):
         rsession.wait(job, 1)
+    deadline = time.monotonic() + 30
+    while rsession.jobStatus(job) != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert rsession.wait(job, 0).exitStatus == 0
+
+
+def test_interrupted_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
+    # Ctrl-C while wait() watches the job's process: the job's end must still be heard of.
+    job = rsession.runJob(template(rdrmaa, "/bin/sleep", "1"))
+    timer = threading.Timer(0.2, signal.pthread_kill, (threading.get_ident(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        rsession.wait(job, 30)
     deadline = time.monotonic() + 30
     while rsession.jobStatus(job) != "done":
         assert time.monotonic() < deadline

@@ -149,13 +149,17 @@ class ProcessExecutor:
         poller = select.poll()
         poller.register(child.fd, select.POLLIN)
         poller.register(interrupt, select.POLLIN)
-        events = poller.poll(None if timeout is None else timeout * 1000)
-        if any(fd == child.fd for fd, _ in events):
+        ended = False
+        try:
+            events = poller.poll(None if timeout is None else timeout * 1000)
+            ended = any(fd == child.fd for fd, _ in events)
+        finally:
+            if not ended:  # a time-out, a change, or an exception (Ctrl-C) in this thread
+                with self._lock:
+                    child.watched = False
+                    self._epoll.register(child.fd, select.EPOLLIN)
+        if ended:
             self._reap(child.fd, claimed=True)
-            return
-        with self._lock:
-            child.watched = False
-            self._epoll.register(child.fd, select.EPOLLIN)
 
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` on a timer thread at wall-clock time ``when``."""

@@ -456,11 +456,13 @@ class Cluster:
         or until anything else changes, which _notify signals through an eventfd."""
         interrupt = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         self._interrupts.append(interrupt)
-        self._lock.release()
         try:
-            self.executor.await_end(job, timeout, interrupt)
+            self._lock.release()
+            try:
+                self.executor.await_end(job, timeout, interrupt)
+            finally:
+                self._lock.acquire()
         finally:
-            self._lock.acquire()
             self._interrupts.remove(interrupt)
             os.close(interrupt)
 
