@@ -132,16 +132,21 @@ def test_directory_as_input_path_fails_the_job(rsession, rdrmaa, tmp_path):
     assert rsession.wait(job, 30).wasAborted
 
 
+def _heard_to_end(session, job: str) -> None:
+    """The job's end is heard of with nobody waiting for it, and it can be reaped."""
+    deadline = time.monotonic() + 30
+    while session.jobStatus(job) != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert session.wait(job, 0).exitStatus == 0
+
+
 def test_timed_out_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
     # The timed-out wait watched the process itself; its end must still be heard of.
     job = rsession.runJob(template(rdrmaa, "/bin/sleep", "2"))
     with pytest.raises(rdrmaa.ExitTimeoutException):
         rsession.wait(job, 1)
-    deadline = time.monotonic() + 30
-    while rsession.jobStatus(job) != "done":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    assert rsession.wait(job, 0).exitStatus == 0
+    _heard_to_end(rsession, job)
 
 
 def test_interrupted_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
@@ -151,11 +156,7 @@ def test_interrupted_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
     timer.start()
     with pytest.raises(KeyboardInterrupt):
         rsession.wait(job, 30)
-    deadline = time.monotonic() + 30
-    while rsession.jobStatus(job) != "done":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    assert rsession.wait(job, 0).exitStatus == 0
+    _heard_to_end(rsession, job)
 
 
 def test_tmpdir_is_removed_soon_after_the_job_ends(rsession, rdrmaa, tmp_path):

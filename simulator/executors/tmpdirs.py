@@ -1,12 +1,12 @@
 """Jobs' TMPDIRs (``<tmp>/<job>.<task>.all.q``), made before a job starts and removed after.
 
-Making a directory is the dearest part of starting a short job on ext4: its inode allocation
-gets slower the more directories were removed shortly before (measured here: a mkdir/rmdir
-pair cost 80-210 us, a rename pair 23 us). So an ended job's TMPDIR, once found empty and
-untouched, is not removed but renamed into a private spare directory, and the next job's
-TMPDIR is a spare renamed into place. The job sees what Grid Engine gives it: a fresh, empty
-directory at the same path; the spares go when the simulator shuts down (or, if it was
-killed, when the next one makes its own).
+On ext4 a directory's inode allocation gets slower the more directories were removed shortly
+before (measured here: a mkdir/rmdir pair cost 80-210 us, a rename pair 23 us; see
+benchmarks/tmpdir_bench.py). So an ended job's TMPDIR, if it is empty and kept its
+permissions, is not removed but renamed into a private spare directory, and the next job's
+TMPDIR is a spare, found still empty, renamed into place. The job sees what Grid Engine
+gives it: a fresh, empty directory at the same path. The spares go when the simulator shuts
+down (or, if it was killed, when the next one makes its own).
 """
 
 from __future__ import annotations
