@@ -79,7 +79,7 @@ class Launcher:
         return f"{job.number}.{job.task or 1}.{_QUEUE}"
 
     def tmpdir(self, job: Job) -> str:
-        return os.path.join(self.tmp_root, self.tmpdir_name(job))
+        return self.tmpdirs.path(self.tmpdir_name(job))
 
     def environment(self, job: Job, wd: str, paths: dict[str, str]) -> dict[str, str]:
         """Grid Engine's variables for the job, then what the template asked for."""
