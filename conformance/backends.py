@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +59,11 @@ class Backend:
     _now: Callable[[], float] | None = field(default=None, repr=False)
     #: ``set_up(up)``: a qmaster outage (False) and its end (True), where one can be had.
     qmaster_switch: Callable[[bool], None] | None = field(default=None, repr=False)
+    #: Makes a directory the backend's jobs may write in (default: an ordinary temporary
+    #: one, as the jobs run as this process's user).
+    _make_job_dir: Callable[[], str] = field(default=tempfile.mkdtemp, repr=False)
+    #: Run once when the test run ends.
+    _close: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def virtual(self) -> bool:
@@ -70,6 +77,17 @@ class Backend:
         """Bring the implementation back to an empty cluster (simulator only)."""
         if self._reset is not None:
             self._reset()
+
+    def make_job_dir(self) -> str:
+        """A new, empty directory that this backend's jobs can write in; the caller
+        removes it."""
+        return self._make_job_dir()
+
+    def close(self) -> None:
+        """Let go of what the backend set up for the run (the simulator's jobs' home)."""
+        if self._close is not None:
+            self._close()
+            self._close = None
 
     def sleep(self, seconds: float) -> None:
         """Let ``seconds`` pass: real sleep, or advance the virtual clock."""
@@ -125,12 +143,25 @@ def _simulator(name: str, clock: str) -> Backend:
         )
         return backend
     backend.module = module
-    backend.description = f"simulator.drmaa ({getattr(module, '__file__', '?')}), {clock} clock"
+    # Jobs write nothing outside temporary directories: they get a scratch home of their
+    # own. Run by root, the simulator refuses jobs as Grid Engine does, so the suite runs
+    # them as an unprivileged user (DRMAA_SIM_JOB_USER, default nobody).
+    job_user = control.harness_job_user()
+    home = control.make_job_dir(job_user, prefix="drmaa-testkit-home-")
+    backend.description = f"simulator.drmaa ({getattr(module, '__file__', '?')}), {clock} clock" + (
+        f", jobs run as {job_user}" if job_user else ""
+    )
 
     def reset() -> None:
-        control.reset(clock=clock)
+        control.reset(clock=clock, job_user=job_user, home=home)
+
+    def close() -> None:
+        control.shutdown()
+        shutil.rmtree(home, ignore_errors=True)
 
     backend._reset = reset
+    backend._close = close
+    backend._make_job_dir = lambda: control.make_job_dir(job_user)
     backend.qmaster_switch = control.set_reachable
     if clock == "virtual":
         backend._advance = control.advance

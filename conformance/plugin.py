@@ -14,12 +14,17 @@ Fixtures
 ``session``        ``drmaa.Session`` already initialized; exited after the case
 ``pass_time``      ``pass_time(seconds)``: real sleep, or the virtual clock advancing
 ``jobs``           a :class:`conformance.kit.Kit` (templates, bounded waits, threads)
+``drmaa_job_dir``  a fresh directory the case's jobs may write in (owned by the user the
+                   jobs run as); removed after the case
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,6 +133,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RESULTS_KEY] = {}
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    backend = config.stash.get(_BACKEND_KEY, None)
+    if backend is not None:
+        backend.close()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     name = backend_name(config)
     kind = name if name in BACKEND_NAMES else f"import path {name!r}"
@@ -151,12 +162,22 @@ def drmaa_backend(pytestconfig: pytest.Config) -> Backend:
 
 
 @pytest.fixture(scope="session")
-def drmaa_peer_backend(pytestconfig: pytest.Config, drmaa_backend: Backend) -> Backend | None:
+def drmaa_peer_backend(
+    pytestconfig: pytest.Config, drmaa_backend: Backend
+) -> Iterator[Backend | None]:
     """The --drmaa-peer backend for differential fuzzing, or None."""
     name = pytestconfig.getoption("drmaa_peer")
     if not name:
-        return None
+        yield None
+        return
     peer = resolve(name)
+    try:
+        yield _checked_peer(peer, name, drmaa_backend)
+    finally:
+        peer.close()
+
+
+def _checked_peer(peer: Backend, name: str, drmaa_backend: Backend) -> Backend:
     if peer.is_simulator and drmaa_backend.is_simulator:
         pytest.fail(
             f"--drmaa-peer={name} beside --drmaa-backend={drmaa_backend.name}: both would drive "
@@ -202,6 +223,20 @@ def session(drmaa, jobs: Kit):
     jobs.init()
     yield drmaa.Session
     # the drmaa fixture's cleanup terminates leftover jobs and exits the session
+
+
+@pytest.fixture
+def drmaa_job_dir(drmaa_backend: Backend) -> Iterator[Path]:
+    """A fresh directory the case's jobs may write in; removed after the case.
+
+    Not ``tmp_path``: when the simulator runs jobs as another user than the test process
+    (a root test run), pytest's private directories are out of their reach.
+    """
+    path = drmaa_backend.make_job_dir()
+    try:
+        yield Path(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""``python -m simulator [--clock real|virtual] [--slots N] (SCRIPT | -m MODULE) [ARGS...]``
+"""``python -m simulator [--clock real|virtual] [--slots N] [--job-user NAME] [--home DIR]
+(SCRIPT | -m MODULE) [ARGS...]``
 
 Runs a program exactly as ``python SCRIPT`` or ``python -m MODULE`` would, except that
 ``import drmaa`` gives the simulated Grid Engine. ``python -m simulator -m pytest tests/``
@@ -14,8 +15,9 @@ import sys
 
 USAGE = (
     "python -m simulator [--clock real|virtual] [--slots N] [--dispatch-delay S] "
-    "(SCRIPT | -m MODULE) [ARGS...]"
+    "[--job-user NAME] [--home DIR] (SCRIPT | -m MODULE) [ARGS...]"
 )
+_OPTIONS = ("--clock", "--slots", "--dispatch-delay", "--job-user", "--home")
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -32,13 +34,25 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         metavar="S",
         help="seconds from submission to start, like a scheduler interval (default: 0)",
     )
+    parser.add_argument(
+        "--job-user",
+        metavar="NAME",
+        help="run jobs as this unprivileged user (root only; like Grid Engine, the simulated "
+        "cell refuses root's own jobs)",
+    )
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        help="the jobs' home directory, where output not told where to go lands "
+        "(default: the job user's)",
+    )
     # Our options come first; from the script (or -m MODULE) on, words belong to the program.
     i = 0
     while i < len(argv):
         word = argv[i]
-        if word in ("--clock", "--slots", "--dispatch-delay"):
+        if word in _OPTIONS:
             i += 2
-        elif word.startswith(("--clock=", "--slots=", "--dispatch-delay=")) or word in (
+        elif word.startswith(tuple(f"{option}=" for option in _OPTIONS)) or word in (
             "-h",
             "--help",
         ):
@@ -69,6 +83,10 @@ def main(argv: list[str] | None = None) -> None:
         if not options.dispatch_delay >= 0:
             sys.exit("python -m simulator: error: --dispatch-delay must be >= 0")
         os.environ["DRMAA_SIM_DISPATCH_DELAY"] = str(options.dispatch_delay)
+    if options.job_user:
+        os.environ["DRMAA_SIM_JOB_USER"] = options.job_user
+    if options.home:
+        os.environ["DRMAA_SIM_HOME"] = os.path.abspath(options.home)
 
     from simulator.dropin import install
 

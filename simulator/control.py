@@ -3,8 +3,13 @@
 Test code and the conformance suite use this to choose the clock, let virtual time pass and
 make the DRM misbehave; code under test never needs it. Defaults come from the environment
 (``DRMAA_SIM_CLOCK=real|virtual``, ``DRMAA_SIM_SLOTS=N``,
-``DRMAA_SIM_DISPATCH_DELAY=seconds``), so ``python -m simulator`` can
-set them for a script it runs.
+``DRMAA_SIM_DISPATCH_DELAY=seconds``, ``DRMAA_SIM_JOB_USER=name``,
+``DRMAA_SIM_HOME=directory``), so ``python -m simulator`` can set them for a script it runs.
+
+Like Grid Engine (``min_uid``/``min_gid`` 1000), the simulated cell refuses root's jobs:
+``runJob`` raises DeniedByDrmException. A process that must run as root says which
+unprivileged user its jobs run as (``job_user``, or ``DRMAA_SIM_JOB_USER``): the cell then
+checks, names and runs jobs as that user, and opens their files with that user's rights.
 
 At interpreter exit the simulated cell shuts down: running jobs are killed (SIGKILL to their
 process groups) and reaped. A real cell would outlive its client; a simulated one cannot.
@@ -14,9 +19,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import tempfile
 import threading
+import warnings
 from collections.abc import Callable
 
+from simulator.executors.identity import JobUser
 from simulator.executors.jobmodel import Behaviour, JobModel, default_job_model
 from simulator.executors.launch import Launcher
 from simulator.executors.processes import ProcessExecutor
@@ -24,6 +32,7 @@ from simulator.executors.virtual import VirtualExecutor
 from simulator.model.clock import RealClock, VirtualClock
 from simulator.model.cluster import Cluster
 from simulator.model.jobs import Job, Outcome
+from simulator.model.owner import MIN_GID, MIN_UID, Owner
 
 __all__ = [
     "Behaviour",
@@ -31,6 +40,8 @@ __all__ = [
     "advance",
     "cluster",
     "default_job_model",
+    "harness_job_user",
+    "make_job_dir",
     "now",
     "reset",
     "set_reachable",
@@ -43,52 +54,80 @@ _cluster: Cluster | None = None
 
 
 def _env_clock() -> str:
-    clock = os.environ.get("DRMAA_SIM_CLOCK", "real")
-    if clock not in CLOCKS:
-        raise ValueError(f"DRMAA_SIM_CLOCK must be one of {CLOCKS}, not {clock!r}")
-    return clock
+    return os.environ.get("DRMAA_SIM_CLOCK", "real")
 
 
 def _env_slots() -> int:
     value = os.environ.get("DRMAA_SIM_SLOTS", "8")
     try:
-        slots = int(value)
+        return int(value)
     except ValueError:
-        slots = 0
-    if slots < 1:
-        raise ValueError(f"DRMAA_SIM_SLOTS must be a positive integer, not {value!r}")
-    return slots
+        raise ValueError(f"DRMAA_SIM_SLOTS must be a positive integer, not {value!r}") from None
 
 
 def _env_delay() -> float:
     value = os.environ.get("DRMAA_SIM_DISPATCH_DELAY", "0")
     try:
-        delay = float(value)
+        return float(value)
     except ValueError:
-        delay = -1.0
-    if not delay >= 0:
-        raise ValueError(f"DRMAA_SIM_DISPATCH_DELAY must be seconds >= 0, not {value!r}")
-    return delay
+        raise ValueError(f"DRMAA_SIM_DISPATCH_DELAY must be seconds >= 0, not {value!r}") from None
 
 
-def _build(clock: str, slots: int, job_model: JobModel | None, dispatch_delay: float) -> Cluster:
+def _job_user(name: str | None) -> JobUser:
+    if name is None:
+        name = os.environ.get("DRMAA_SIM_JOB_USER") or None
+    if name is None:
+        user = JobUser.caller()
+        if user.uid == 0:
+            warnings.warn(
+                "the simulated cell refuses root's jobs, as Grid Engine does (min_uid 1000): "
+                "name an unprivileged user to run them as, with DRMAA_SIM_JOB_USER or "
+                "simulator.control.reset(job_user=...)",
+                stacklevel=4,
+            )
+        return user
+    return JobUser.named(name)
+
+
+def _build(
+    clock: str,
+    slots: int,
+    job_model: JobModel | None,
+    dispatch_delay: float,
+    job_user: str | None = None,
+    home: str | None = None,
+    min_uid: int = MIN_UID,
+    min_gid: int = MIN_GID,
+) -> Cluster:
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {CLOCKS}, not {clock!r}")
+    if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
+        raise ValueError(f"slots must be a positive integer, not {slots!r}")
+    if not dispatch_delay >= 0:  # NaN too
+        raise ValueError(f"the dispatch delay must be seconds >= 0, not {dispatch_delay!r}")
+    if home is None:
+        home = os.environ.get("DRMAA_SIM_HOME") or None
+    if home is not None and not os.path.isabs(home):
+        raise ValueError(f"home must be an absolute path, not {home!r}")
+    user = _job_user(job_user)
+    owner = Owner(user.name, user.uid, user.gid)
+    limits = {"owner": owner, "min_uid": min_uid, "min_gid": min_gid}
     if clock == "virtual":
         vclock = VirtualClock()
 
         def virtual(on_end: Callable[[Job, Outcome], None]) -> VirtualExecutor:
             return VirtualExecutor(vclock, on_end, job_model)
 
-        return Cluster(vclock, virtual, slots, dispatch_delay=dispatch_delay)
-    if clock != "real":
-        raise ValueError(f"clock must be one of {CLOCKS}, not {clock!r}")
+        return Cluster(vclock, virtual, slots, dispatch_delay=dispatch_delay, **limits)
     if job_model is not None:
         raise ValueError("a job model only applies to the virtual clock")
-    launcher = Launcher()
+    launcher = Launcher(home=home, user=user)
     return Cluster(
         RealClock(),
         lambda on_end: ProcessExecutor(on_end, launcher),
         slots,
         dispatch_delay=dispatch_delay,
+        **limits,
     )
 
 
@@ -106,20 +145,55 @@ def reset(
     slots: int | None = None,
     job_model: JobModel | None = None,
     dispatch_delay: float | None = None,
+    job_user: str | None = None,
+    home: str | None = None,
+    min_uid: int = MIN_UID,
+    min_gid: int = MIN_GID,
 ) -> Cluster:
     """Replace the cluster with a new, empty one; the old one shuts down, jobs and all.
 
-    Unset arguments come from the environment. Any session open on the old cluster is
+    Unset arguments come from the environment. ``job_user`` runs jobs as that user (root
+    only); ``home`` is the home directory jobs get (default: their user's), where output
+    goes that is not told where to go; ``min_uid``/``min_gid`` are the cell's limits
+    (Grid Engine's default 1000 refuses root). Any session open on the old cluster is
     gone: the next ``initialize()`` starts afresh.
     """
     global _cluster
-    delay = _env_delay() if dispatch_delay is None else dispatch_delay
-    new = _build(clock or _env_clock(), slots or _env_slots(), job_model, delay)
+    new = _build(
+        _env_clock() if clock is None else clock,
+        _env_slots() if slots is None else slots,
+        job_model,
+        _env_delay() if dispatch_delay is None else dispatch_delay,
+        job_user,
+        home,
+        min_uid,
+        min_gid,
+    )
     with _lock:
         old, _cluster = _cluster, new
     if old is not None:
         old.shutdown()
     return new
+
+
+def harness_job_user() -> str | None:
+    """The user a test harness runs its jobs as: its own (None), unless it runs as root;
+    then ``DRMAA_SIM_JOB_USER``, else ``nobody``, which every Debian system has."""
+    if os.geteuid() != 0:
+        return None
+    return os.environ.get("DRMAA_SIM_JOB_USER") or "nobody"
+
+
+def make_job_dir(job_user: str | None = None, prefix: str = "drmaa-testkit-jobs-") -> str:
+    """A new, empty directory under the temporary directory that jobs run as ``job_user``
+    (None: this process's user) may write in: a root test harness gives its jobs a place
+    to write this way. The caller removes it."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if job_user is not None:
+        user = JobUser.named(job_user)
+        if user.is_other:
+            os.chown(path, user.uid, user.gid)
+    return path
 
 
 def advance(seconds: float) -> None:

@@ -4,8 +4,11 @@
         run_my_pipeline()          # its ``import drmaa`` gets the simulator
 
 The fixture gives each test a fresh, empty cluster (real clock unless the test is marked
-``@pytest.mark.simulator(clock="virtual", slots=2)``), installs the drop-in as ``drmaa``,
-and afterwards exits a session the test left open and restores what ``drmaa`` was.
+``@pytest.mark.simulator(clock="virtual", slots=2)``; the marker takes every argument of
+``simulator.control.reset``, ``job_user=`` and ``home=`` among them), installs the drop-in as
+``drmaa``, and afterwards exits a session the test left open and restores what ``drmaa``
+was. Like Grid Engine, the cluster refuses root's jobs: a suite that runs as root names the
+user its jobs run as (``job_user=``, or ``DRMAA_SIM_JOB_USER``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from simulator.dropin import install, uninstall
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "simulator(clock='real', slots=8): configure the simulated_drmaa cluster"
+        "markers",
+        "simulator(clock='real', slots=8, job_user=None, home=None, ...): configure the "
+        "simulated_drmaa cluster (any argument of simulator.control.reset)",
     )
 
 

@@ -1,14 +1,54 @@
-"""Fixtures for the project's own tests of the simulator."""
+"""Fixtures for the project's own tests of the simulator.
+
+Nothing a test's jobs write may land outside temporary directories, and no job may run as
+root: for the whole run, jobs get a scratch home directory (``DRMAA_SIM_HOME``, inherited by
+the simulators of child processes too), and when the tests run as root, jobs run as an
+unprivileged user (``DRMAA_SIM_JOB_USER``, default ``nobody``). Tests hand their jobs a
+``job_dir`` to write in, owned by that user.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import simulator.drmaa as sim_drmaa
 from simulator import control
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    user = control.harness_job_user()
+    if user is not None:
+        os.environ.setdefault("DRMAA_SIM_JOB_USER", user)
+    home = control.make_job_dir(user, prefix="drmaa-testkit-home-")
+    config.stash[_HOME] = (home, os.environ.get("DRMAA_SIM_HOME"))
+    os.environ["DRMAA_SIM_HOME"] = home
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home, before = config.stash[_HOME]
+    control.shutdown()
+    shutil.rmtree(home, ignore_errors=True)
+    if before is None:
+        os.environ.pop("DRMAA_SIM_HOME", None)
+    else:
+        os.environ["DRMAA_SIM_HOME"] = before
+
+
+_HOME = pytest.StashKey[tuple[str, "str | None"]]()
+
+
+@pytest.fixture
+def job_dir() -> Iterator[Path]:
+    """A fresh directory the test's jobs may write in (their user's); removed after."""
+    path = control.make_job_dir(os.environ.get("DRMAA_SIM_JOB_USER"))
+    yield Path(path)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _fresh(clock: str, slots: int = 8) -> Iterator[ModuleType]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import subprocess
 import sys
 import textwrap
@@ -48,6 +50,18 @@ def test_module_form_passes_exit_code(tmp_path):
     )
     done = _run("-m", "mymod", cwd=tmp_path)
     assert done.returncode == 3, done.stderr
+
+
+def test_job_user_and_home_options(tmp_path):
+    script = tmp_path / "who.py"
+    script.write_text(
+        "import os\nfrom simulator import control\n"
+        "print(control.cluster().owner.name, os.environ['DRMAA_SIM_HOME'])\n"
+    )
+    user = os.environ.get("DRMAA_SIM_JOB_USER") or getpass.getuser()
+    done = _run("--job-user", user, "--home=rel", "--clock", "virtual", str(script), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [user, str(tmp_path / "rel")]
 
 
 def test_usage_errors():

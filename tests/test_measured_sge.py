@@ -319,7 +319,6 @@ MATRIX = [
 
 @pytest.mark.parametrize(("state", "action", "error", "after"), MATRIX)
 def test_control_matrix(vdrmaa, state, action, error, after):
-    import getpass
 
     control.reset(clock="virtual", slots=1)
     session = vdrmaa.Session
@@ -332,7 +331,7 @@ def test_control_matrix(vdrmaa, state, action, error, after):
         with pytest.raises(getattr(vdrmaa, exc)) as info:
             session.control(job, action)
         if message is not None:
-            assert str(info.value) == message.format(n=job, u=getpass.getuser())
+            assert str(info.value) == message.format(n=job, u=control.cluster().owner.name)
     if after is None:
         with pytest.raises(vdrmaa.InvalidJobException):
             session.jobStatus(job)

@@ -28,63 +28,63 @@ def _children() -> set[int]:
     return kids
 
 
-def test_output_and_error_paths_and_exit_status(rsession, rdrmaa, tmp_path):
+def test_output_and_error_paths_and_exit_status(rsession, rdrmaa, job_dir):
     jt = template(
         rdrmaa,
         "/bin/sh",
         "-c",
         "echo out; echo err >&2; exit 7",
-        outputPath=f":{tmp_path}/o",
-        errorPath=f"localhost:{tmp_path}/e",
+        outputPath=f":{job_dir}/o",
+        errorPath=f"localhost:{job_dir}/e",
     )
     info = rsession.wait(rsession.runJob(jt), 30)
     assert (info.hasExited, info.exitStatus) == (True, 7)
-    assert (tmp_path / "o").read_text() == "out\n"
-    assert (tmp_path / "e").read_text() == "err\n"
+    assert (job_dir / "o").read_text() == "out\n"
+    assert (job_dir / "e").read_text() == "err\n"
 
 
-def test_join_files_and_input_path(rsession, rdrmaa, tmp_path):
-    (tmp_path / "in").write_text("hello\n")
+def test_join_files_and_input_path(rsession, rdrmaa, job_dir):
+    (job_dir / "in").write_text("hello\n")
     jt = template(
         rdrmaa,
         "/bin/sh",
         "-c",
         "cat; echo err >&2",
-        inputPath=f":{tmp_path}/in",
-        outputPath=f":{tmp_path}/out",
+        inputPath=f":{job_dir}/in",
+        outputPath=f":{job_dir}/out",
         joinFiles=True,
     )
     rsession.wait(rsession.runJob(jt), 30)
-    assert (tmp_path / "out").read_text() == "hello\nerr\n"
+    assert (job_dir / "out").read_text() == "hello\nerr\n"
 
 
-def test_bulk_index_placeholder_and_task_environment(rsession, rdrmaa, tmp_path):
+def test_bulk_index_placeholder_and_task_environment(rsession, rdrmaa, job_dir):
     jt = template(
         rdrmaa,
         "/bin/sh",
         "-c",
         'echo "$SGE_TASK_ID $JOB_ID"',
-        outputPath=f":{tmp_path}/t.$drmaa_incr_ph$",
+        outputPath=f":{job_dir}/t.$drmaa_incr_ph$",
     )
     ids = rsession.runBulkJobs(jt, 2, 6, 2)
     rsession.synchronize(ids, 30, True)
     number = ids[0].split(".")[0]
     for task in (2, 4, 6):
-        assert (tmp_path / f"t.{task}").read_text() == f"{task} {number}\n"
+        assert (job_dir / f"t.{task}").read_text() == f"{task} {number}\n"
 
 
-def test_environment_and_working_directory(rsession, rdrmaa, tmp_path):
+def test_environment_and_working_directory(rsession, rdrmaa, job_dir):
     jt = template(
         rdrmaa,
         "/bin/sh",
         "-c",
         'echo "$PIPPO"; pwd',
         jobEnvironment={"PIPPO": "aaaa"},
-        workingDirectory=str(tmp_path),
+        workingDirectory=str(job_dir),
         outputPath=":$drmaa_wd_ph$/out",
     )
     rsession.wait(rsession.runJob(jt), 30)
-    assert (tmp_path / "out").read_text() == f"aaaa\n{tmp_path}\n"
+    assert (job_dir / "out").read_text() == f"aaaa\n{job_dir}\n"
 
 
 def test_signal_reported_by_name(rsession, rdrmaa):
@@ -92,8 +92,8 @@ def test_signal_reported_by_name(rsession, rdrmaa):
     assert (info.hasExited, info.hasSignal, info.terminatedSignal) == (False, True, "SIGUSR1")
 
 
-def test_suspend_stops_and_resume_continues_the_process_group(rsession, rdrmaa, tmp_path):
-    marker = tmp_path / "ticks"
+def test_suspend_stops_and_resume_continues_the_process_group(rsession, rdrmaa, job_dir):
+    marker = job_dir / "ticks"
     jt = template(rdrmaa, "/bin/sh", "-c", f"while :; do echo x >> {marker}; sleep 0.05; done")
     job = rsession.runJob(jt)
     deadline = time.monotonic() + 10
@@ -112,23 +112,23 @@ def test_suspend_stops_and_resume_continues_the_process_group(rsession, rdrmaa, 
     assert info.wasAborted and not info.hasExited
 
 
-def test_missing_input_file_fails_the_job(rsession, rdrmaa, tmp_path):
-    jt = template(rdrmaa, "/bin/cat", inputPath=f":{tmp_path}/missing")
+def test_missing_input_file_fails_the_job(rsession, rdrmaa, job_dir):
+    jt = template(rdrmaa, "/bin/cat", inputPath=f":{job_dir}/missing")
     job = rsession.runJob(jt)
     rsession.synchronize([job], 30, False)
     assert rsession.jobStatus(job) == "failed"
     assert rsession.wait(job, 30).wasAborted
 
 
-def test_directory_as_output_path_gets_the_default_file_name(rsession, rdrmaa, tmp_path):
-    jt = template(rdrmaa, "/bin/echo", "hi", outputPath=f":{tmp_path}/", joinFiles=True)
+def test_directory_as_output_path_gets_the_default_file_name(rsession, rdrmaa, job_dir):
+    jt = template(rdrmaa, "/bin/echo", "hi", outputPath=f":{job_dir}/", joinFiles=True)
     job = rsession.runJob(jt)
     assert rsession.wait(job, 30).exitStatus == 0
-    assert (tmp_path / f"echo.o{job}").read_text() == "hi\n"
+    assert (job_dir / f"echo.o{job}").read_text() == "hi\n"
 
 
-def test_directory_as_input_path_fails_the_job(rsession, rdrmaa, tmp_path):
-    job = rsession.runJob(template(rdrmaa, "/bin/cat", inputPath=f":{tmp_path}"))
+def test_directory_as_input_path_fails_the_job(rsession, rdrmaa, job_dir):
+    job = rsession.runJob(template(rdrmaa, "/bin/cat", inputPath=f":{job_dir}"))
     assert rsession.wait(job, 30).wasAborted
 
 
@@ -159,8 +159,8 @@ def test_interrupted_wait_leaves_the_job_to_end_unwatched(rsession, rdrmaa):
     _heard_to_end(rsession, job)
 
 
-def test_tmpdir_is_removed_soon_after_the_job_ends(rsession, rdrmaa, tmp_path):
-    out = tmp_path / "tmpdir"
+def test_tmpdir_is_removed_soon_after_the_job_ends(rsession, rdrmaa, job_dir):
+    out = job_dir / "tmpdir"
     jt = template(rdrmaa, "/bin/sh", "-c", f'echo "$TMPDIR" > {out}; test -d "$TMPDIR"')
     assert rsession.wait(rsession.runJob(jt), 30).exitStatus == 0
     tmpdir = out.read_text().strip()
@@ -191,8 +191,8 @@ def test_no_child_left_after_shutdown(rdrmaa):
     assert jobs
 
 
-def test_job_end_kills_background_children(rsession, rdrmaa, tmp_path):
-    pidfile = tmp_path / "pid"
+def test_job_end_kills_background_children(rsession, rdrmaa, job_dir):
+    pidfile = job_dir / "pid"
     jt = template(rdrmaa, "/bin/sh", "-c", f"sleep 60 & echo $! > {pidfile}")
     rsession.wait(rsession.runJob(jt), 30)
     pid = int(pidfile.read_text())
@@ -208,13 +208,13 @@ def test_job_end_kills_background_children(rsession, rdrmaa, tmp_path):
         pytest.fail("the job's background child outlived the job")
 
 
-def test_interpreter_exit_kills_and_reaps_running_jobs(tmp_path):
+def test_interpreter_exit_kills_and_reaps_running_jobs(job_dir):
     """A program that leaves jobs running (with or without exit()) leaves no process behind."""
     import subprocess
     import sys
     import textwrap
 
-    script = tmp_path / "leave.py"
+    script = job_dir / "leave.py"
     script.write_text(
         textwrap.dedent(
             f"""
@@ -225,9 +225,9 @@ def test_interpreter_exit_kills_and_reaps_running_jobs(tmp_path):
             jt.remoteCommand = "/bin/sh"
             jt.outputPath = ":/dev/null"
             for i in range(3):
-                jt.args = ["-c", "echo $$ > {tmp_path}/pid." + str(i) + "; exec sleep 100"]
+                jt.args = ["-c", "echo $$ > {job_dir}/pid." + str(i) + "; exec sleep 100"]
                 s.runJob(jt)
-            while len(list(__import__("pathlib").Path("{tmp_path}").glob("pid.*"))) < 3:
+            while len(list(__import__("pathlib").Path("{job_dir}").glob("pid.*"))) < 3:
                 time.sleep(0.01)
             if __import__("sys").argv[1] == "exit":
                 s.exit()
@@ -235,13 +235,13 @@ def test_interpreter_exit_kills_and_reaps_running_jobs(tmp_path):
         )
     )
     for how in ("exit", "no-exit"):
-        for old in tmp_path.glob("pid.*"):
+        for old in job_dir.glob("pid.*"):
             old.unlink()
         done = subprocess.run(
             [sys.executable, "-m", "simulator", str(script), how], timeout=60, capture_output=True
         )
         assert done.returncode == 0, done.stderr
-        for pidfile in tmp_path.glob("pid.*"):
+        for pidfile in job_dir.glob("pid.*"):
             pid = int(pidfile.read_text())
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)

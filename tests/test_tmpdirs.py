@@ -1,14 +1,17 @@
-"""Jobs' TMPDIRs: always fresh and empty for the job, recycled only when nothing can tell."""
+"""Jobs' TMPDIRs: in a private root per simulator, always fresh and empty for the job,
+recycled only when nothing can tell."""
 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from simulator.executors.tmpdirs import SPARES, TmpDirs
+from simulator.executors import tmpdirs as tmpdirs_module
+from simulator.executors.tmpdirs import ROOT_PREFIX, SPARES, TmpDirs
 
 
 @pytest.fixture
@@ -18,88 +21,124 @@ def tmpdirs(tmp_path: Path):
     dirs.close()
 
 
-def _spare_pools(root: Path) -> list[Path]:
-    return [p for p in root.iterdir() if p.name.startswith(".drmaa-testkit-spare")]
+@pytest.fixture
+def root(tmpdirs: TmpDirs) -> Path:
+    return Path(tmpdirs.root)
 
 
-def test_an_empty_tmpdir_is_recycled_for_the_next_job(tmpdirs, tmp_path):
+def _pool(root: Path) -> Path:
+    return root / ".spares"
+
+
+def test_each_simulator_has_a_private_root_of_its_own(tmp_path):
+    one, two = TmpDirs(str(tmp_path)), TmpDirs(str(tmp_path))
+    try:
+        assert one.root != two.root
+        for dirs in (one, two):
+            path = Path(dirs.root)
+            assert path.parent == tmp_path
+            assert path.name.startswith(f"{ROOT_PREFIX}{os.getpid()}-")
+            assert stat.S_IMODE(path.stat().st_mode) == 0o700
+            dirs.create("1.1.all.q")  # Grid Engine's basename, in each root
+            assert (path / "1.1.all.q").is_dir()
+        one.remove("1.1.all.q")
+        assert (Path(two.root) / "1.1.all.q").is_dir()  # the other's is left alone
+    finally:
+        one.close()
+        two.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_tmpdir_is_recycled_for_the_next_job(tmpdirs, root):
     tmpdirs.create("1.1.all.q")
-    first = (tmp_path / "1.1.all.q").stat().st_ino
+    first = (root / "1.1.all.q").stat().st_ino
     tmpdirs.remove("1.1.all.q")
-    assert not (tmp_path / "1.1.all.q").exists()
+    assert not (root / "1.1.all.q").exists()
     tmpdirs.create("2.1.all.q")
-    assert (tmp_path / "2.1.all.q").stat().st_ino == first
-    assert list((tmp_path / "2.1.all.q").iterdir()) == []
+    assert (root / "2.1.all.q").stat().st_ino == first
+    assert list((root / "2.1.all.q").iterdir()) == []
 
 
-def test_a_tmpdir_with_leftovers_is_removed_not_recycled(tmpdirs, tmp_path):
+def test_a_tmpdir_with_leftovers_is_removed_not_recycled(tmpdirs, root):
     tmpdirs.create("1.1.all.q")
-    (tmp_path / "1.1.all.q" / "sub").mkdir()
-    (tmp_path / "1.1.all.q" / "sub" / "file").write_text("x")
+    (root / "1.1.all.q" / "sub").mkdir()
+    (root / "1.1.all.q" / "sub" / "file").write_text("x")
     tmpdirs.remove("1.1.all.q")
-    assert not (tmp_path / "1.1.all.q").exists()
-    assert _spare_pools(tmp_path) == []  # nothing was kept
+    assert not (root / "1.1.all.q").exists()
+    assert not _pool(root).exists()  # nothing was kept
 
 
-def test_a_tmpdir_whose_permissions_changed_is_not_recycled(tmpdirs, tmp_path):
+def test_a_tmpdir_whose_permissions_changed_is_not_recycled(tmpdirs, root):
     tmpdirs.create("1.1.all.q")
-    mode = (tmp_path / "1.1.all.q").stat().st_mode
-    (tmp_path / "1.1.all.q").chmod(0o700)
+    mode = (root / "1.1.all.q").stat().st_mode
+    (root / "1.1.all.q").chmod(0o700)
     tmpdirs.remove("1.1.all.q")
     tmpdirs.create("2.1.all.q")
-    assert (tmp_path / "2.1.all.q").stat().st_mode == mode
+    assert (root / "2.1.all.q").stat().st_mode == mode
 
 
-def test_a_spare_written_to_after_its_job_is_not_handed_out(tmpdirs, tmp_path):
+def test_a_spare_written_to_after_its_job_is_not_handed_out(tmpdirs, root):
     tmpdirs.create("1.1.all.q")
     tmpdirs.remove("1.1.all.q")
-    (pool,) = _spare_pools(tmp_path)
-    (spare,) = pool.iterdir()
+    (spare,) = _pool(root).iterdir()
     (spare / "late").write_text("from a process that escaped its job")
     tmpdirs.create("2.1.all.q")
-    assert list((tmp_path / "2.1.all.q").iterdir()) == []
-    assert list(pool.iterdir()) == []  # the spoilt spare is gone
+    assert list((root / "2.1.all.q").iterdir()) == []
+    assert list(_pool(root).iterdir()) == []  # the spoilt spare is gone
 
 
-def test_an_existing_tmpdir_is_left_as_it_is(tmpdirs, tmp_path):
-    (tmp_path / "1.1.all.q").mkdir()
-    (tmp_path / "1.1.all.q" / "kept").write_text("x")
+def test_an_existing_tmpdir_is_left_as_it_is(tmpdirs, root):
+    (root / "1.1.all.q").mkdir()  # a re-queued job's, say
+    (root / "1.1.all.q" / "kept").write_text("x")
     tmpdirs.create("2.1.all.q")
     tmpdirs.remove("2.1.all.q")  # one spare now
     tmpdirs.create("1.1.all.q")
-    assert (tmp_path / "1.1.all.q" / "kept").read_text() == "x"
-    (pool,) = _spare_pools(tmp_path)
-    assert len(list(pool.iterdir())) == 1  # the spare is kept for the next job
+    assert (root / "1.1.all.q" / "kept").read_text() == "x"
+    assert len(list(_pool(root).iterdir())) == 1  # the spare is kept for the next job
     tmpdirs.create("3.1.all.q")
-    assert list(pool.iterdir()) == []
+    assert list(_pool(root).iterdir()) == []
 
 
-def test_spares_are_bounded_and_removed_on_close(tmp_path):
+def test_spares_are_bounded_and_the_root_goes_on_close(tmp_path):
     dirs = TmpDirs(str(tmp_path))
+    root = Path(dirs.root)
     names = [f"{n}.1.all.q" for n in range(SPARES + 5)]
     for name in names:
         dirs.create(name)
     for name in names:
         dirs.remove(name)
-    (pool,) = _spare_pools(tmp_path)
-    assert len(list(pool.iterdir())) == SPARES
-    assert os.listdir(tmp_path) == [pool.name]
+    assert len(list(_pool(root).iterdir())) == SPARES
+    assert os.listdir(root) == [".spares"]
     dirs.close()
     assert os.listdir(tmp_path) == []
-    dirs.create("last.1.all.q")
-    dirs.remove("last.1.all.q")  # after close: removed, nothing kept
-    assert os.listdir(tmp_path) == []
 
 
-def test_spares_of_a_killed_simulator_are_swept(tmp_path):
+def test_roots_of_killed_simulators_are_swept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tmpdirs_module, "_swept", set())
     ended = subprocess.Popen(["true"])
     ended.wait()  # its pid now names no process, like a simulator that was killed
-    stale = tmp_path / f".drmaa-testkit-spare-tmpdirs-{ended.pid}-abc"
-    (stale / "1").mkdir(parents=True)
-    alive = tmp_path / f".drmaa-testkit-spare-tmpdirs-{os.getppid()}-def"
+    stale = tmp_path / f"{ROOT_PREFIX}{ended.pid}-abc"
+    (stale / "7.1.all.q").mkdir(parents=True)
+    alive = tmp_path / f"{ROOT_PREFIX}{os.getppid()}-def"
     alive.mkdir()
+    unrelated = tmp_path / f"{ROOT_PREFIX}notapid"
+    unrelated.mkdir()
     dirs = TmpDirs(str(tmp_path))
-    dirs.create("1.1.all.q")
-    dirs.remove("1.1.all.q")  # the first spare: the pool is made, the dead one swept
-    assert not stale.exists() and alive.exists()
+    assert not stale.exists() and alive.exists() and unrelated.exists()
     dirs.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving TMPDIRs to another user needs root")
+def test_tmpdirs_of_another_users_jobs_are_theirs_and_reachable(tmp_path):
+    dirs = TmpDirs(str(tmp_path), owner=(65534, 65534))
+    try:
+        assert stat.S_IMODE(os.stat(dirs.root).st_mode) == 0o711  # enter, list nothing
+        dirs.create("1.1.all.q")
+        st = (Path(dirs.root) / "1.1.all.q").stat()
+        assert (st.st_uid, st.st_gid) == (65534, 65534)
+        dirs.remove("1.1.all.q")
+        dirs.create("2.1.all.q")  # a recycled one keeps its owner
+        st = (Path(dirs.root) / "2.1.all.q").stat()
+        assert (st.st_uid, st.st_gid) == (65534, 65534)
+    finally:
+        dirs.close()

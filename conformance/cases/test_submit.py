@@ -120,9 +120,9 @@ def test_submit_pause_submit_synchronize(session, jobs):
 # ------------------------------------------------------------------ real processes
 @case("GFD.130 JobTemplate.args", official=["st_attribute_check"])
 @real_jobs("reads the job's standard output")
-def test_args_reach_the_job_verbatim(session, jobs, tmp_path):
+def test_args_reach_the_job_verbatim(session, jobs, drmaa_job_dir):
     """Arguments reach the command unchanged, spaces and quotes included, with no shell."""
-    out = tmp_path / "args.out"
+    out = drmaa_job_dir / "args.out"
     jt = jobs.template("/bin/echo", ["a b", "c'd", '"e"', "$HOME"], outputPath=f":{out}")
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
     assert _read(out) == 'a b c\'d "e" $HOME\n'
@@ -141,33 +141,34 @@ def test_environment_reaches_the_job(session, jobs):
 
 @case("GFD.130 JobTemplate.workingDirectory", official=["st_attribute_check"])
 @real_jobs("reads the job's standard output")
-def test_working_directory(session, jobs, tmp_path):
+def test_working_directory(session, jobs, drmaa_job_dir):
     """The job runs in workingDirectory."""
-    out = tmp_path / "pwd.out"
-    jt = jobs.template("/bin/pwd", [], workingDirectory=str(tmp_path), outputPath=f":{out}")
+    out = drmaa_job_dir / "pwd.out"
+    jt = jobs.template("/bin/pwd", [], workingDirectory=str(drmaa_job_dir), outputPath=f":{out}")
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
-    assert os.path.realpath(_read(out).strip()) == os.path.realpath(tmp_path)
+    assert os.path.realpath(_read(out).strip()) == os.path.realpath(drmaa_job_dir)
 
 
 @case("GFD.130 JobTemplate placeholders ($drmaa_wd_ph$)", official=["st_attribute_check"])
 @real_jobs("checks a file the job writes")
-def test_working_directory_placeholder_in_output_path(session, jobs, tmp_path):
+def test_working_directory_placeholder_in_output_path(session, jobs, drmaa_job_dir):
     """$drmaa_wd_ph$ in outputPath stands for the job's working directory."""
     jt = jobs.template(
-        "/bin/echo", ["wd"], workingDirectory=str(tmp_path), outputPath=":$drmaa_wd_ph$/wd.out"
+        "/bin/echo", ["wd"], workingDirectory=str(drmaa_job_dir), outputPath=":$drmaa_wd_ph$/wd.out"
     )
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
-    assert _read(tmp_path / "wd.out") == "wd\n"
+    assert _read(drmaa_job_dir / "wd.out") == "wd\n"
 
 
 @case("GFD.130 JobTemplate placeholders ($drmaa_hd_ph$)", official=["st_attribute_check"])
 @real_jobs("reads the job's standard output")
-def test_home_directory_placeholder_as_working_directory(session, jobs, tmp_path):
-    """workingDirectory '$drmaa_hd_ph$' is the job owner's home directory."""
-    out = tmp_path / "home.out"
-    jt = jobs.template("/bin/pwd", [], workingDirectory="$drmaa_hd_ph$", outputPath=f":{out}")
+def test_home_directory_placeholder_as_working_directory(session, jobs, drmaa_job_dir):
+    """workingDirectory '$drmaa_hd_ph$' is the job owner's home directory (its $HOME)."""
+    out = drmaa_job_dir / "home.out"
+    jt = jobs.shell('pwd; echo "$HOME"', workingDirectory="$drmaa_hd_ph$", outputPath=f":{out}")
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
-    assert os.path.realpath(_read(out).strip()) == os.path.realpath(os.path.expanduser("~"))
+    wd, home = _read(out).split("\n")[:2]
+    assert home and os.path.realpath(wd) == os.path.realpath(home)
 
 
 @case(
@@ -175,20 +176,20 @@ def test_home_directory_placeholder_as_working_directory(session, jobs, tmp_path
     official=["st_bulk_submit_wait", "st_attribute_check"],
 )
 @real_jobs("checks the files the tasks write")
-def test_bulk_index_placeholder_in_output_path(session, jobs, tmp_path):
+def test_bulk_index_placeholder_in_output_path(session, jobs, drmaa_job_dir):
     """$drmaa_incr_ph$ in a bulk job's outputPath becomes each task's index."""
-    jt = jobs.template("/bin/echo", ["task"], outputPath=f":{tmp_path}/b.$drmaa_incr_ph$.out")
+    jt = jobs.template("/bin/echo", ["task"], outputPath=f":{drmaa_job_dir}/b.$drmaa_incr_ph$.out")
     ids = session.runBulkJobs(jt, 2, 6, 2)
     session.synchronize(ids, jobs.wait_timeout(), True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.2.out", "b.4.out", "b.6.out"]
-    assert all(_read(p) == "task\n" for p in tmp_path.iterdir())
+    assert sorted(p.name for p in drmaa_job_dir.iterdir()) == ["b.2.out", "b.4.out", "b.6.out"]
+    assert all(_read(p) == "task\n" for p in drmaa_job_dir.iterdir())
 
 
 @case("GFD.130 JobTemplate.outputPath; errorPath; joinFiles", official=["st_attribute_check"])
 @real_jobs("checks the files the job writes")
-def test_output_and_error_paths(session, jobs, tmp_path):
+def test_output_and_error_paths(session, jobs, drmaa_job_dir):
     """Without joinFiles, stdout goes to outputPath and stderr to errorPath."""
-    out, err = tmp_path / "o.txt", tmp_path / "e.txt"
+    out, err = drmaa_job_dir / "o.txt", drmaa_job_dir / "e.txt"
     jt = jobs.shell(
         "echo to-out; echo to-err >&2", outputPath=f":{out}", errorPath=f":{err}", joinFiles=False
     )
@@ -198,9 +199,9 @@ def test_output_and_error_paths(session, jobs, tmp_path):
 
 @case("GFD.130 JobTemplate.joinFiles", official=["st_attribute_check"])
 @real_jobs("checks the file the job writes")
-def test_join_files_merges_stderr_into_output(session, jobs, tmp_path):
+def test_join_files_merges_stderr_into_output(session, jobs, drmaa_job_dir):
     """With joinFiles, stderr is written to outputPath too."""
-    out = tmp_path / "joined.txt"
+    out = drmaa_job_dir / "joined.txt"
     jt = jobs.shell("echo one; echo two >&2", outputPath=f":{out}", joinFiles=True)
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
     assert sorted(_read(out).split()) == ["one", "two"]
@@ -208,9 +209,9 @@ def test_join_files_merges_stderr_into_output(session, jobs, tmp_path):
 
 @case("GFD.130 JobTemplate.inputPath", official=["st_input_becomes_output"])
 @real_jobs("the job reads its standard input from a file")
-def test_input_becomes_output(session, jobs, tmp_path):
+def test_input_becomes_output(session, jobs, drmaa_job_dir):
     """A job echoing stdin (cat) makes its output file equal to its input file."""
-    src, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    src, out = drmaa_job_dir / "in.txt", drmaa_job_dir / "out.txt"
     src.write_text("line one\nline two\n\nlast\n", encoding="utf-8")
     jt = jobs.template("/bin/cat", [], inputPath=f":{src}", outputPath=f":{out}")
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
@@ -245,9 +246,9 @@ def _failure_case(drmaa, session, jobs, **attrs):
     ge="a job whose input cannot be opened ends FAILED, wait reports wasAborted",
 )
 @real_jobs("opening a job's streams happens when a real process starts")
-def test_input_file_failure(drmaa, session, jobs, tmp_path):
+def test_input_file_failure(drmaa, session, jobs, drmaa_job_dir):
     """An input path that cannot be opened: the job is FAILED and wait reports it aborted."""
-    _failure_case(drmaa, session, jobs, inputPath=f":{tmp_path}/no-such-dir/in")
+    _failure_case(drmaa, session, jobs, inputPath=f":{drmaa_job_dir}/no-such-dir/in")
 
 
 @case(
@@ -255,9 +256,11 @@ def test_input_file_failure(drmaa, session, jobs, tmp_path):
     official=["st_output_file_failure"],
 )
 @real_jobs("opening a job's streams happens when a real process starts")
-def test_output_file_failure(drmaa, session, jobs, tmp_path):
+def test_output_file_failure(drmaa, session, jobs, drmaa_job_dir):
     """An output path that cannot be opened: the job is FAILED and wait reports it aborted."""
-    _failure_case(drmaa, session, jobs, outputPath=f":{tmp_path}/no-such-dir/out", joinFiles=True)
+    _failure_case(
+        drmaa, session, jobs, outputPath=f":{drmaa_job_dir}/no-such-dir/out", joinFiles=True
+    )
 
 
 @case(
@@ -265,9 +268,62 @@ def test_output_file_failure(drmaa, session, jobs, tmp_path):
     official=["st_error_file_failure"],
 )
 @real_jobs("opening a job's streams happens when a real process starts")
-def test_error_file_failure(drmaa, session, jobs, tmp_path):
+def test_error_file_failure(drmaa, session, jobs, drmaa_job_dir):
     """An error path that cannot be opened: the job is FAILED and wait reports it aborted."""
-    _failure_case(drmaa, session, jobs, joinFiles=False, errorPath=f":{tmp_path}/no-such-dir/err")
+    _failure_case(
+        drmaa, session, jobs, joinFiles=False, errorPath=f":{drmaa_job_dir}/no-such-dir/err"
+    )
+
+
+def _file(directory, name: str, mode: int):
+    """A file holding 'before', with permission bits ``mode``: however privileged the test
+    process, the job's user may then not write it (0o444) or not read it (0o000)."""
+    path = directory / name
+    path.write_text("before\n", encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+@case(
+    "GFD.130 JobTemplate.outputPath; Session.jobStatus (FAILED); JobInfo.wasAborted",
+    official=["st_output_file_failure"],
+    ge="an outputPath the job's user may not write (a read-only file, /etc/passwd): FAILED, "
+    "wasAborted, the file untouched (sge_file_access_probe)",
+)
+@ge_choice("the job's files are opened with its user's rights")
+@real_jobs("opening a job's streams happens when a real process starts")
+def test_output_file_without_write_permission_fails_job(drmaa, session, jobs, drmaa_job_dir):
+    """A read-only output file: the job is FAILED and aborted, and the file is unchanged."""
+    target = _file(drmaa_job_dir, "readonly.out", 0o444)
+    _failure_case(drmaa, session, jobs, outputPath=f":{target}", joinFiles=True)
+    assert _read(target) == "before\n"
+
+
+@case(
+    "GFD.130 JobTemplate.errorPath; Session.jobStatus (FAILED); JobInfo.wasAborted",
+    official=["st_error_file_failure"],
+    ge="an errorPath the job's user may not write: FAILED, wasAborted, the file untouched",
+)
+@ge_choice("the job's files are opened with its user's rights")
+@real_jobs("opening a job's streams happens when a real process starts")
+def test_error_file_without_write_permission_fails_job(drmaa, session, jobs, drmaa_job_dir):
+    """A read-only error file: the job is FAILED and aborted, and the file is unchanged."""
+    target = _file(drmaa_job_dir, "readonly.err", 0o444)
+    _failure_case(drmaa, session, jobs, joinFiles=False, errorPath=f":{target}")
+    assert _read(target) == "before\n"
+
+
+@case(
+    "GFD.130 JobTemplate.inputPath; Session.jobStatus (FAILED); JobInfo.wasAborted",
+    official=["st_input_file_failure"],
+    ge="an inputPath the job's user may not read: FAILED, wasAborted",
+)
+@ge_choice("the job's files are opened with its user's rights")
+@real_jobs("opening a job's streams happens when a real process starts")
+def test_input_file_without_read_permission_fails_job(drmaa, session, jobs, drmaa_job_dir):
+    """An unreadable input file: the job is FAILED and aborted."""
+    source = _file(drmaa_job_dir, "unreadable.in", 0o000)
+    _failure_case(drmaa, session, jobs, inputPath=f":{source}")
 
 
 @case(
@@ -277,9 +333,9 @@ def test_error_file_failure(drmaa, session, jobs, tmp_path):
 )
 @ge_choice("Grid Engine accepts the job and fails it when it starts")
 @real_jobs("the working directory is entered when a real process starts")
-def test_missing_working_directory_fails_job(drmaa, session, jobs, tmp_path):
+def test_missing_working_directory_fails_job(drmaa, session, jobs, drmaa_job_dir):
     """A working directory that does not exist: the job is FAILED and aborted."""
-    _failure_case(drmaa, session, jobs, workingDirectory=str(tmp_path / "no-such-dir"))
+    _failure_case(drmaa, session, jobs, workingDirectory=str(drmaa_job_dir / "no-such-dir"))
 
 
 @case(
@@ -288,9 +344,9 @@ def test_missing_working_directory_fails_job(drmaa, session, jobs, tmp_path):
 )
 @ge_choice("Grid Engine accepts the job and fails it when it starts")
 @real_jobs("the command is looked up when a real process starts")
-def test_missing_command_fails_job(drmaa, session, jobs, tmp_path):
+def test_missing_command_fails_job(drmaa, session, jobs, drmaa_job_dir):
     """A remoteCommand that does not exist: runJob succeeds, the job ends FAILED and aborted."""
-    job = session.runJob(jobs.template(str(tmp_path / "no-such-command"), []))
+    job = session.runJob(jobs.template(str(drmaa_job_dir / "no-such-command"), []))
     session.synchronize([job], jobs.wait_timeout(), False)
     assert session.jobStatus(job) == drmaa.JobState.FAILED
     assert session.wait(job, session.TIMEOUT_NO_WAIT).wasAborted

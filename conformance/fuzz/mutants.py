@@ -163,6 +163,7 @@ def _run(backend_name: str, examples: int, steps: int, patience: float) -> str |
         return str(failure).splitlines()[0]
     finally:
         backend.reset()
+        backend.close()
     return None
 
 

@@ -8,14 +8,18 @@ put go to ``<name>.o<id>`` and ``<name>.e<id>`` in the working directory.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-import pwd
 import socket
 import stat
 import subprocess
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple
 
+from simulator.executors.identity import JobUser, ThreadCredentials
 from simulator.executors.processes import LaunchError, NotExecutable
 from simulator.executors.tmpdirs import TmpDirs
 from simulator.model.jobs import Job
@@ -50,22 +54,72 @@ def _resolve(command: str, path: str, wd: str) -> str:
         candidates = [os.path.join(d or ".", command) for d in path.split(os.pathsep)]
     for candidate in candidates:
         if os.path.isfile(candidate):
-            if not os.access(candidate, os.X_OK):
+            # effective_ids: the calling thread's file-system identity (the job user's).
+            if not os.access(candidate, os.X_OK, effective_ids=True):
                 raise NotExecutable(candidate)
             return candidate
     raise LaunchError(f"command not found: {command}")
 
 
-class Launcher:
-    """Starts job processes: own session and process group, files opened as Grid Engine does."""
+def _check_shared_directory(path: str, uid: int, output: bool) -> None:
+    """Refuse what Linux refuses in sticky world-writable directories such as /tmp when
+    ``fs.protected_symlinks`` and ``fs.protected_regular`` are on (systemd's defaults): to
+    follow a symlink there that is neither the job user's nor the directory owner's, or to
+    open for writing an existing file there that is neither's. Another local user could
+    otherwise plant ``/tmp/x.out`` as a link to the job user's files; Grid Engine's shepherd
+    opens the path as the job user and the kernel stops it. Checked here too, for hosts
+    where those switches are off; the last path component only."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return  # nothing there yet (or unreachable: open says so)
+    is_link = stat.S_ISLNK(st.st_mode)
+    if st.st_uid == uid or not (is_link or (output and stat.S_ISREG(st.st_mode))):
+        return
+    parent = os.stat(os.path.dirname(path) or ".")
+    shared = parent.st_mode & (stat.S_ISVTX | stat.S_IWOTH) == stat.S_ISVTX | stat.S_IWOTH
+    if shared and st.st_uid != parent.st_uid:
+        what = "a symlink" if is_link else "a file"
+        raise PermissionError(
+            errno.EACCES, f"{what} of another user in a shared directory is not followed", path
+        )
 
-    def __init__(self, home: str | None = None, tmp_root: str | None = None) -> None:
-        entry = pwd.getpwuid(os.getuid())
-        self.home = home or entry.pw_dir
-        self.user = entry.pw_name
+
+class _Prepared(NamedTuple):
+    """A job ready to start: what Popen takes, and the descriptors to close after it."""
+
+    argv: list[str]
+    executable: str
+    wd: str
+    env: dict[str, str]
+    stdio: tuple[int, int, int]
+    opened: list[int]
+
+
+class Launcher:
+    """Starts job processes: own session and process group, files opened as Grid Engine does.
+
+    Jobs run as ``user`` (default: this process's user); another user needs root, and then
+    everything the job's rights decide (its working directory, its files, its command) is
+    looked at and opened acting as that user (:mod:`simulator.executors.identity`).
+    """
+
+    def __init__(
+        self, home: str | None = None, tmp_root: str | None = None, user: JobUser | None = None
+    ) -> None:
+        self.job_user = user or JobUser.caller()
+        self.home = home or self.job_user.home
+        self.user = self.job_user.name
         self.host = socket.gethostname().split(".")[0]
-        self.tmp_root = tmp_root or tempfile.gettempdir()
-        self.tmpdirs = TmpDirs(self.tmp_root)
+        self._acting: Callable[[], AbstractContextManager[Any]] = contextlib.nullcontext
+        self._popen_identity: dict[str, Any] = {}
+        owner = None
+        if self.job_user.is_other:
+            self._acting = ThreadCredentials(self.job_user).acting
+            u = self.job_user
+            self._popen_identity = {"user": u.uid, "group": u.gid, "extra_groups": u.groups}
+            owner = (u.uid, u.gid)
+        self.tmpdirs = TmpDirs(tmp_root or tempfile.gettempdir(), owner)
         # Every job without an input path reads this; Popen would open /dev/null anew each time.
         self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
@@ -121,10 +175,40 @@ class Launcher:
         return env
 
     def __call__(self, job: Job) -> subprocess.Popen:
+        with self._acting():  # what the job may reach is decided by its user's rights
+            ready = self._prepare(job)
+        try:
+            self.tmpdirs.create(self.tmpdir_name(job))
+            try:
+                return subprocess.Popen(
+                    ready.argv,
+                    executable=ready.executable,
+                    stdin=ready.stdio[0],
+                    stdout=ready.stdio[1],
+                    stderr=ready.stdio[2],
+                    cwd=ready.wd,
+                    env=ready.env,
+                    start_new_session=True,
+                    close_fds=True,
+                    **self._popen_identity,
+                )
+            except OSError as error:
+                self.finished(job)
+                raise LaunchError(str(error)) from error
+        finally:
+            for fd in ready.opened:
+                os.close(fd)
+
+    def _prepare(self, job: Job) -> _Prepared:
+        """Everything the job's process needs, its standard files opened."""
         spec, home = job.spec, self.home
         wd = _expand(spec.workdir, job, home, home) if spec.workdir else home
+        # Entering it needs search permission (checked here: Popen enters it before it
+        # switches to the job's user).
         if not os.path.isabs(wd) or not os.path.isdir(wd):
             raise LaunchError(f"no such working directory: {wd}")  # relative ones too
+        if not os.access(wd, os.X_OK, effective_ids=True):
+            raise LaunchError(f"cannot enter the working directory: {wd}")
         suffix = "" if job.task is None else f".{job.task}"
         name = job_name(job)
         out_default = os.path.join(wd, f"{name}.o{job.number}{suffix}")
@@ -146,25 +230,12 @@ class Launcher:
             }
             env = self.environment(job, wd, paths)
             executable = _resolve(spec.command, env["PATH"], wd)
-            self.tmpdirs.create(self.tmpdir_name(job))
-            try:
-                return subprocess.Popen(
-                    [spec.command, *spec.args],
-                    executable=executable,
-                    stdin=stdin,
-                    stdout=stdout,
-                    stderr=stderr,
-                    cwd=wd,
-                    env=env,
-                    start_new_session=True,
-                    close_fds=True,
-                )
-            except OSError as error:
-                self.finished(job)
-                raise LaunchError(str(error)) from error
-        finally:
+        except BaseException:
             for fd in opened:
                 os.close(fd)
+            raise
+        argv = [spec.command, *spec.args]
+        return _Prepared(argv, executable, wd, env, (stdin, stdout, stderr), opened)
 
     def finished(self, job: Job) -> None:
         """The job's process is gone: remove its TMPDIR, as the execd does."""
@@ -182,6 +253,7 @@ class Launcher:
         if not os.path.isabs(target):
             target = os.path.join(wd, target)
         try:
+            _check_shared_directory(target, self.job_user.uid, output)
             if output:
                 try:
                     fd = os.open(target, _APPEND, 0o666)

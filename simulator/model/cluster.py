@@ -8,7 +8,6 @@ virtual clock a blocking call that would sleep moves the clock to the next job e
 
 from __future__ import annotations
 
-import getpass
 import heapq
 import itertools
 import os
@@ -24,6 +23,7 @@ from simulator.model import control_rules
 from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobids import canonical, check_job_name, parse_job_id
 from simulator.model.jobs import Action, Job, JobSpec, Outcome, State
+from simulator.model.owner import MIN_GID, MIN_UID, Owner, check_may_submit
 
 if TYPE_CHECKING:
     from simulator.executors import Executor
@@ -102,6 +102,9 @@ class Cluster:
         slots: int = 8,
         host: str | None = None,
         dispatch_delay: float = 0.0,
+        owner: Owner | None = None,
+        min_uid: int = MIN_UID,
+        min_gid: int = MIN_GID,
     ) -> None:
         if slots < 1:
             raise ValueError("a cluster needs at least one slot")
@@ -114,7 +117,10 @@ class Cluster:
         # for about a second on a fast cell. 0 dispatches at once.
         self.dispatch_delay = dispatch_delay
         self.host = host or socket.gethostname().split(".")[0]
-        self.user = getpass.getuser()
+        # Whose jobs these are, and the cell's min_uid/min_gid (Grid Engine refuses root).
+        self.owner = owner or Owner.caller()
+        self.min_uid = min_uid
+        self.min_gid = min_gid
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._waiters = 0  # threads in self._changed.wait()
@@ -211,6 +217,7 @@ class Cluster:
         """Queue one job (``tasks`` None) or one bulk job with the given task indices."""
         with self._lock:
             record = self._record(conn)
+            check_may_submit(self.owner, self.min_uid, self.min_gid)
             number = next(self._numbers)
             now = self.clock.now()
             check_job_name(spec)  # after the number is taken: a refusal uses one up
@@ -313,7 +320,7 @@ class Cluster:
                 if job.state is State.QUEUED_ACTIVE and not job.held:
                     self._enqueue([job])
         else:
-            new = control_rules.check_suspend_resume(job, action, self.user)
+            new = control_rules.check_suspend_resume(job, action, self.owner.name)
             job.state = new
             if new is State.USER_SUSPENDED:
                 self.executor.suspend(job)
