@@ -10,6 +10,7 @@ import ctypes
 
 import pytest
 
+import simulator.drmaa as sim_drmaa
 from simulator import control
 from tests.conftest import template
 
@@ -615,6 +616,37 @@ def test_signals(vsession, vdrmaa, signal_name, core, exit_status, sge_signal):
     )  # fmt: skip
     assert info.resourceUsage["exit_status"] == exit_status + ".0000"
     assert info.resourceUsage["signal"] == sge_signal + ".0000"
+
+
+# -- sge_signal_end_probe.out ----------------------------------------------------------------
+@pytest.mark.parametrize("clock", ["virtual", "real"])
+@pytest.mark.parametrize(
+    ("kill", "core", "number"),
+    [("-RTMIN", False, 34), ("-RTMIN+3", False, 37), ("-31", True, 31), ("-16", False, 16),
+     ("-26", False, 26), ("-27", False, 27), ("-30", False, 30)],
+)  # fmt: skip
+def test_signals_grid_engine_does_not_know(clock, kill, core, number):
+    """SIGRTMIN.., SIGSYS, SIGSTKFLT, SIGVTALRM, SIGPROF, SIGPWR: 'SIGunknown signal', and
+    the plain Linux number as usage 'signal' (a raw ValueError lost the job's result)."""
+    control.reset(clock=clock)
+    session = sim_drmaa.Session
+    session.initialize()
+    try:
+        info = session.wait(session.runJob(template(sim_drmaa, "/bin/sh", "-c", f"kill {kill} $$")))
+    finally:
+        session.exit()
+        control.reset()
+    assert (info.hasExited, info.hasSignal, info.terminatedSignal, info.hasCoreDump) == (
+        False, True, "SIGunknown signal", core,
+    )  # fmt: skip
+    assert info.resourceUsage["exit_status"] == f"{128 + number}.0000"
+    assert info.resourceUsage["signal"] == f"{number}.0000"
+
+
+@pytest.mark.parametrize("kill", ["-WINCH", "-URG", "-CHLD"])
+def test_signals_ignored_by_default_leave_the_job_running(vsession, vdrmaa, kill):
+    info = vsession.wait(vsession.runJob(template(vdrmaa, "/bin/sh", "-c", f"kill {kill} $$")))
+    assert (info.hasExited, info.exitStatus, info.hasSignal) == (True, 0, False)
 
 
 # -- sge_jobinfo_probe.out: paths, placeholders, special exit statuses ----------------------

@@ -6,7 +6,6 @@ and every static method speaks for it.
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections import namedtuple
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from simulator.drmaa.helpers import Version
 from simulator.drmaa.submit import job_spec
 from simulator.drmaa.template import JobTemplate
 from simulator.model import ALL_JOBS, ANY_JOB, Action, Connection, DrmError, ErrorCode
-from simulator.model.accounting import NOT_STARTED_KEYS, USAGE_KEYS, usage_record
+from simulator.model.accounting import NOT_STARTED_KEYS, USAGE_KEYS, signal_name, usage_record
 
 __all__ = [
     "JobControlAction",
@@ -97,7 +96,7 @@ def _job_info(job: Any) -> JobInfo:
         job.id,
         outcome.exited,
         has_signal,
-        signal.Signals(outcome.signal).name if has_signal else "",
+        signal_name(outcome.signal) if has_signal else "",
         bool(outcome.core_dump) if not outcome.exited else False,
         outcome.aborted,
         outcome.exit_status if outcome.exited else 0,

@@ -81,7 +81,9 @@ def _steps(steps: list[list[str]]) -> Behaviour:
         elif verb == "false":
             return Behaviour(duration, 1)
         elif verb == "kill" and rest and rest[-1] == "$$":
-            return Behaviour(duration, 0, _signal(rest[:-1]))
+            sig = _signal(rest[:-1])
+            if sig not in _IGNORED:  # by default: the job goes on
+                return Behaviour(duration, 0, sig)
     return Behaviour(duration)
 
 
@@ -102,11 +104,22 @@ def _int(word: str) -> int:
         return 0
 
 
+_IGNORED = frozenset({signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGCONT})
+
+
 def _signal(words: list[str]) -> int:
+    """The signal ``kill`` sends: ``-9``, ``-KILL``, ``-SIGKILL``, ``-s KILL``,
+    ``-RTMIN+3``, ``-RTMAX-1``; TERM by default, as kill's."""
     if not words:
         return int(signal.SIGTERM)
-    name = words[-1].lstrip("-").upper()
+    name = words[-1].lstrip("-").upper().removeprefix("SIG")
     if name.isdigit():
         return int(name)
-    name = name if name.startswith("SIG") else "SIG" + name
-    return int(getattr(signal.Signals, name, signal.SIGTERM))
+    for base, low in (("RTMIN", signal.SIGRTMIN), ("RTMAX", signal.SIGRTMAX)):
+        if name.startswith(base):
+            offset = name[len(base) :] or "0"
+            try:
+                return int(low) + int(offset)
+            except ValueError:
+                return int(signal.SIGTERM)
+    return int(getattr(signal.Signals, "SIG" + name, signal.SIGTERM))

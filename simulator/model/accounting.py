@@ -10,9 +10,10 @@ import signal
 
 from simulator.model.jobs import Job
 
-# Grid Engine's portable signal numbers (sge_signal.h): 900 + the classic Unix number for
-# the signals it knows.
-_SGE_SIGNAL_BASE = 900
+# Grid Engine's portable signal numbers (sge_signal.h) for the signals it knows; a job
+# ended by any other (SIGSYS, SIGSTKFLT, SIGVTALRM, SIGPROF, SIGPWR, the real-time ones)
+# shows its plain Linux number, and the name "SIGunknown signal" (sge_signal_end_probe).
+UNKNOWN_SIGNAL_NAME = "SIGunknown signal"
 _SGE_SIGNALS = {
     signal.SIGHUP: 901,
     signal.SIGINT: 902,
@@ -24,7 +25,6 @@ _SGE_SIGNALS = {
     signal.SIGKILL: 910,
     signal.SIGBUS: 911,
     signal.SIGSEGV: 912,
-    signal.SIGSYS: 913,
     signal.SIGPIPE: 914,
     signal.SIGALRM: 915,
     signal.SIGTERM: 916,
@@ -38,8 +38,6 @@ _SGE_SIGNALS = {
     signal.SIGIO: 924,
     signal.SIGXCPU: 925,
     signal.SIGXFSZ: 926,
-    signal.SIGVTALRM: 927,
-    signal.SIGPROF: 928,
     signal.SIGWINCH: 929,
     signal.SIGUSR1: 931,
     signal.SIGUSR2: 932,
@@ -87,6 +85,13 @@ USAGE_KEYS = [
 NOT_STARTED_KEYS = ["io", "iow", "mem", "cpu", "vmem", "maxvmem", "submission_time", "priority"]
 
 
+def signal_name(sig: int) -> str:
+    """The ``terminatedSignal`` Grid Engine reports for a job ended by ``sig``."""
+    if sig not in _SGE_SIGNALS:
+        return UNKNOWN_SIGNAL_NAME
+    return signal.Signals(sig).name
+
+
 def usage_record(job: Job) -> dict[str, float]:
     """The non-zero part of a finished job's usage record, keyed as Grid Engine keys it.
 
@@ -103,7 +108,7 @@ def usage_record(job: Job) -> dict[str, float]:
     if outcome.signal:  # killed by a signal, or terminated by the DRM (SIGKILL)
         sig = outcome.signal
         usage["exit_status"] = 128.0 + sig
-        usage["signal"] = float(_SGE_SIGNALS.get(sig, _SGE_SIGNAL_BASE + sig))
+        usage["signal"] = float(_SGE_SIGNALS.get(sig, sig))
     elif outcome.exit_status:
         usage["exit_status"] = float(outcome.exit_status)
     usage["submission_time"] = float(int(job.submit_time))

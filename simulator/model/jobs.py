@@ -106,8 +106,8 @@ class Outcome:
 
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
-            return cls(False, 0, sig, dumps_core(sig), False, usage or {})
-        return cls(True, os.WEXITSTATUS(status), 0, False, False, usage or {})
+            return cls(exited=False, signal=sig, core_dump=dumps_core(sig), usage=usage or {})
+        return cls(exited=True, exit_status=os.WEXITSTATUS(status), usage=usage or {})
 
     @classmethod
     def aborted_job(cls, started: bool = True) -> Outcome:
