@@ -284,6 +284,36 @@ def test_terminate_all_session_jobs(drmaa, session, jobs):
 
 
 @case(
+    "GFD.130 Session.control (JOB_IDS_SESSION_ALL, TERMINATE); JobInfo",
+    official=["st_drmaa_control"],
+    ge="control(ALL, TERMINATE) with every slot busy: the running jobs end aborted, the "
+    "queued ones never start (wait: code 24, no usage) (sge_terminate_all_probe)",
+)
+@ge_choice("the spec does not say whether queued jobs may start before they are terminated")
+def test_terminate_all_never_starts_the_queued_jobs(drmaa, session, jobs):
+    """Terminating running and queued jobs at once does not let the queued ones run first."""
+    ids: list[str] = []
+    while len(ids) < 64:  # fill every slot, and queue some more
+        ids.append(jobs.run_sleeper(jobs.long))
+        jobs.wait_state(ids[0], drmaa.JobState.RUNNING)
+        if len(ids) > 1 and session.jobStatus(ids[-1]) == drmaa.JobState.QUEUED_ACTIVE:
+            jobs.pass_time(2)  # time for a free slot, if there is one, to take it
+            if session.jobStatus(ids[-1]) == drmaa.JobState.QUEUED_ACTIVE:
+                break
+    states = {job: session.jobStatus(job) for job in ids}
+    queued = [job for job, state in states.items() if state == drmaa.JobState.QUEUED_ACTIVE]
+    assert queued, f"no job stayed queued behind {len(ids)} running ones"
+    session.control(session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.TERMINATE)
+    for job in ids:
+        if job in queued:
+            # Never ran: reaped without usage (drmaa-python maps code 24 to Exception).
+            error = expect_raises(Exception, lambda j=job: session.wait(j, jobs.wait_timeout()))
+            assert str(error).startswith("code 24:")
+        else:
+            assert jobs.finish(job).wasAborted
+
+
+@case(
     "GFD.130 Session.control (JOB_IDS_SESSION_ALL, SUSPEND, RESUME)", official=["st_drmaa_control"]
 )
 def test_suspend_and_resume_all_session_jobs(drmaa, session, jobs):

@@ -286,17 +286,27 @@ class Cluster:
 
     def _apply_all(self, jobs: list[Job], action: Action, skip_finished: bool) -> None:
         """Apply an action to every job it fits, then raise the first failure (measured);
-        finished jobs count as failures, except under TERMINATE."""
+        finished jobs count as failures, except under TERMINATE.
+
+        Nothing is dispatched until every job has had the action: a slot freed by the
+        first terminated job must not start a queued one that the same call terminates
+        next (Grid Engine's queued jobs never run: sge_terminate_all_probe).
+        """
         first: DrmError | None = None
-        for job in jobs:
-            try:
-                if job.state.finished:
-                    if skip_finished or action is Action.TERMINATE:
-                        continue
-                    raise control_rules.unknown_job_error(job.number, action)
-                self._apply(job, action)
-            except DrmError as error:
-                first = first or error
+        scheduling, self._scheduling = self._scheduling, True
+        try:
+            for job in jobs:
+                try:
+                    if job.state.finished:
+                        if skip_finished or action is Action.TERMINATE:
+                            continue
+                        raise control_rules.unknown_job_error(job.number, action)
+                    self._apply(job, action)
+                except DrmError as error:
+                    first = first or error
+        finally:
+            self._scheduling = scheduling
+            self._schedule()
         if first is not None:
             raise first
 
