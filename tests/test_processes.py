@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from simulator import control
 from tests.conftest import template
 
 
@@ -245,3 +246,45 @@ def test_interpreter_exit_kills_and_reaps_running_jobs(job_dir):
             pid = int(pidfile.read_text())
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
+
+
+def test_submitter_variables_follow_its_environment(rsession, rdrmaa, job_dir, monkeypatch):
+    """SGE_O_* are read at each submission, also of the same template (sge_job_env_probe):
+    a changed HOME or PATH shows, an unset HOME leaves SGE_O_HOME out."""
+    out = job_dir / "origin"
+    jt = template(
+        rdrmaa, "/bin/sh", "-c",
+        'echo "${SGE_O_HOME-unset} ${SGE_O_PATH-unset} $SGE_O_WORKDIR"',
+        outputPath=f":{out}", joinFiles=True,
+    )  # fmt: skip
+    seen = []
+    for change in (
+        lambda: None,
+        lambda: monkeypatch.setenv("HOME", "/changed/home"),
+        lambda: monkeypatch.setenv("PATH", "/changed/bin:" + os.environ["PATH"]),
+        lambda: monkeypatch.chdir(job_dir),
+        lambda: monkeypatch.delenv("HOME"),
+    ):
+        change()
+        rsession.wait(rsession.runJob(jt), 30)
+        seen.append(out.read_text().splitlines()[-1].split())
+    homes, paths, workdirs = zip(*seen, strict=True)
+    assert homes[1:] == ("/changed/home",) * 3 + ("unset",)
+    assert not paths[1].startswith("/changed/bin:") and paths[2].startswith("/changed/bin:")
+    assert workdirs[2] != str(job_dir) and workdirs[3] == str(job_dir)
+
+
+def test_timers_take_no_thread_each(rsession, rdrmaa):
+    """Run-time limits and start times wait in the reaper's timer heap, not one thread
+    each: 200 jobs with -l h_rt=3600 and 20 with a start time add no thread, and none
+    is left once the cell is reset."""
+    before = threading.active_count()
+    limited = template(rdrmaa, "/bin/true", nativeSpecification="-l h_rt=3600")
+    later = template(rdrmaa, "/bin/true", startTime="23:59")
+    jobs = [rsession.runJob(limited) for _ in range(200)]
+    held = [rsession.runJob(later) for _ in range(20)]
+    assert threading.active_count() <= before + 1
+    rsession.synchronize(jobs, 30, True)
+    assert [rsession.jobStatus(job) for job in held] == ["system_on_hold"] * 20
+    control.reset()
+    assert threading.active_count() <= before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import functools
 import itertools
 import os
 import re
@@ -49,24 +48,29 @@ def _check_increment(value: str, bulk: bool) -> None:
         )
 
 
-@functools.cache
-def _submitter() -> tuple[tuple[str, str], ...]:
-    """The submitting process's identity, read once (reading os.environ is not free)."""
+_HOST = socket.gethostname().split(".")[0]
+
+
+def _origin() -> tuple[tuple[str, str], ...]:
+    """What Grid Engine records of the submitter at each submission (the job's SGE_O_*
+    variables): read anew every time, as libdrmaa reads its environment; a variable the
+    submitter lacks is left out (sge_job_env_probe: ``del os.environ['HOME']`` leaves the
+    job without SGE_O_HOME)."""
     env = os.environ
-    return (
-        ("SGE_O_HOME", env.get("HOME", "")),
-        ("SGE_O_HOST", socket.gethostname().split(".")[0]),
-        ("SGE_O_LOGNAME", env.get("LOGNAME", env.get("USER", ""))),
-        ("SGE_O_PATH", env.get("PATH", "")),
-        ("SGE_O_SHELL", env.get("SHELL", "")),
-    )
+    origin = [("SGE_O_HOST", _HOST), ("SGE_O_WORKDIR", os.getcwd())]
+    for name, source in _ORIGIN_SOURCES:
+        value = env.get(source)
+        if value is not None:
+            origin.append((name, value))
+    return tuple(origin)
 
 
-def _origin() -> dict[str, str]:
-    """What Grid Engine records of the submitter (the job's SGE_O_* variables)."""
-    origin = dict(_submitter())
-    origin["SGE_O_WORKDIR"] = os.getcwd()
-    return origin
+_ORIGIN_SOURCES = (
+    ("SGE_O_HOME", "HOME"),
+    ("SGE_O_LOGNAME", "LOGNAME"),
+    ("SGE_O_PATH", "PATH"),
+    ("SGE_O_SHELL", "SHELL"),
+)
 
 
 # Grid Engine's default complex attributes: what ``-l`` may request on a fresh cell.
@@ -227,19 +231,24 @@ def job_spec(
     store = template._store()
     store.check_alive()
     # Submitting one template many times is common: its reading only changes with its
-    # attributes, the working directory (-cwd, SGE_O_WORKDIR) and the task range.
-    key = (os.getcwd(), tasks)
+    # attributes, what is recorded of the submitter (its environment and working
+    # directory: SGE_O_*, -cwd) and the task range.
+    origin = _origin()
+    key = (origin, tasks)
     cached = store.spec_cache
     if cached is not None and cached[0] == key:
         return cached[1]
-    spec = _read(store.scalars, store.vectors, tasks)
+    spec = _read(store.scalars, store.vectors, tasks, dict(origin))
     if "drmaa_start_time" not in store.scalars:  # "already past?" depends on the hour
         store.spec_cache = (key, spec)
     return spec
 
 
 def _read(
-    scalars: dict[str, str], vectors: dict[str, list[str]], tasks: tuple[int, int, int] | None
+    scalars: dict[str, str],
+    vectors: dict[str, list[str]],
+    tasks: tuple[int, int, int] | None,
+    origin: dict[str, str],
 ) -> JobSpec:
     if "drmaa_remote_command" not in scalars:
         raise _denied('job template must have "drmaa_remote_command" attribute set')
@@ -271,7 +280,7 @@ def _read(
         "name": scalars.get("drmaa_job_name") or None,
         "native": scalars.get("drmaa_native_specification", ""),
         "task_range": tasks,
-        "origin": _origin(),
+        "origin": origin,
     }
     if fields["native"]:
         _native(fields["native"], fields)

@@ -5,7 +5,8 @@ A job's end is noticed through its pidfd, at once and without polling, by one of
 * the thread blocked in ``wait()`` for that very job, which watches the pidfd itself and
   reaps the job on the spot (the common case, and the fast one: no hand-off between
   threads stands between the job's end and ``wait()`` returning);
-* otherwise one reaper thread, which waits on every other job's pidfd through epoll.
+* otherwise one reaper thread, which waits on every other job's pidfd through epoll, and
+  also runs the timers (run-time limits, start times, dispatch delays) when they are due.
 
 Reaping is wait4(2), which also yields the resource usage. Reaping and signalling happen
 under one lock: a process group is never signalled after its leader was reaped, so a
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from simulator.executors.timers import Timer, TimerHeap
 from simulator.model.jobs import Job, Outcome
 
 _RUSAGE_FIELDS = (
@@ -76,13 +78,14 @@ CLEANUP_BATCH = 64
 class _Child:
     """A running job's process, as ``job.handle``: its pid and its pidfd."""
 
-    __slots__ = ("fd", "job", "pid", "watched")
+    __slots__ = ("fd", "job", "limit", "pid", "watched")
 
     def __init__(self, job: Job, pid: int, fd: int) -> None:
         self.job = job
         self.pid = pid
         self.fd = fd
         self.watched = False  # claimed: a waiting thread polls the pidfd, the epoll does not
+        self.limit: Timer | None = None  # the run-time limit's timer
 
 
 class ProcessExecutor:
@@ -99,6 +102,7 @@ class ProcessExecutor:
         self._epoll.register(self._wake_r, select.EPOLLIN)
         self._closing = False
         self._cleanups: list[Job] = []  # ended jobs whose leftovers (TMPDIR) still go
+        self._timers = TimerHeap()  # on time.monotonic(); run by the reaper thread
         self._thread = threading.Thread(
             target=self._reap_loop, name="simulator-reaper", daemon=True
         )
@@ -117,14 +121,16 @@ class ProcessExecutor:
         # We reap this child through its pidfd; Popen must never wait for it itself.
         proc.returncode = 0
         child = _Child(job, proc.pid, os.pidfd_open(proc.pid))
+        limit = job.spec.hard_runtime
         with self._lock:
             job.handle = child
             self._by_fd[child.fd] = child
             self._epoll.register(child.fd, select.EPOLLIN)
-        if job.spec.hard_runtime is not None:
-            timer = threading.Timer(job.spec.hard_runtime, self._expire, (job, child))
-            timer.daemon = True
-            timer.start()
+            if limit is not None:
+                when = time.monotonic() + limit
+                child.limit = self._timers.add(when, lambda: self._expire(job, child))
+        if limit is not None:
+            self._wake_reaper()
 
     def claim_end(self, job: Job) -> bool:
         """Let the calling thread notice the job's end itself, with :meth:`await_end`.
@@ -162,10 +168,11 @@ class ProcessExecutor:
             self._reap(child.fd, claimed=True)
 
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on a timer thread at wall-clock time ``when``."""
-        timer = threading.Timer(max(0.0, when - time.time()), callback)
-        timer.daemon = True
-        timer.start()
+        """Run ``callback`` in the reaper thread at wall-clock time ``when``."""
+        due = time.monotonic() + max(0.0, when - time.time())
+        with self._lock:
+            self._timers.add(due, callback)
+        self._wake_reaper()
 
     def suspend(self, job: Job) -> None:
         self._signal(job, signal.SIGSTOP)
@@ -227,10 +234,22 @@ class ProcessExecutor:
                 if self._closing and not self._by_fd:
                     break
                 pending = len(self._cleanups)
+                now = time.monotonic()
+                due = self._timers.pop_due(now)
+                next_timer = self._timers.next_time()
+            for callback in due:
+                callback()
+            if due:
+                continue
             if pending >= CLEANUP_BATCH:  # however busy the cell is
                 self._clean_up()
                 continue
-            events = self._epoll.poll(CLEANUP_DELAY if pending else -1.0)
+            timeout = CLEANUP_DELAY if pending else -1.0
+            if next_timer is not None:
+                timeout = (
+                    max(0.0, next_timer - now) if timeout < 0 else min(timeout, next_timer - now)
+                )
+            events = self._epoll.poll(timeout)
             if not events and pending:
                 self._clean_up()
                 continue
@@ -261,6 +280,8 @@ class ProcessExecutor:
                 return
             assert child is not None
             del self._by_fd[fd]
+            if child.limit is not None:
+                self._timers.cancel(child.limit)
             if not claimed:
                 self._epoll.unregister(fd)
             os.close(fd)
