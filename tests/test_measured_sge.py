@@ -711,3 +711,141 @@ def test_initialize_within_the_same_second_rejoins_the_session(vdrmaa):
     control.advance(1)
     s.initialize()
     assert s.contact != first
+
+
+# -- sge_bad_input_probe.out -----------------------------------------------------------------
+def test_a_nul_byte_cuts_what_the_library_gets(vsession, vdrmaa):
+    """drmaa-python passes char*: the library sees every string up to its first NUL."""
+    jt = vsession.createJobTemplate()
+    jt.remoteCommand, jt.jobName = "/bin/ec\x00ho", "n\x00m"
+    jt.args = ["a\x00b", "c"]
+    jt.jobEnvironment = {"A": "x\x00y"}
+    assert (jt.remoteCommand, jt.jobName, jt.args, jt.jobEnvironment) == (
+        "/bin/ec", "n", ["a", "c"], {"A": "x"},
+    )  # fmt: skip
+    jt.jobEnvironment = {"A\x00B": "v"}  # the library holds "A": the binding cannot read it
+    with pytest.raises(ValueError, match="dictionary update sequence"):
+        jt.jobEnvironment  # noqa: B018
+    held = template(
+        vdrmaa, "/bin/sleep", "30", jobSubmissionState=vdrmaa.JobSubmissionState.HOLD_STATE
+    )
+    job = vsession.runJob(held)
+    assert vsession.jobStatus(job + "\x00junk") == "user_on_hold"
+    for bad in ("\x00" + job, "\x00"):
+        with pytest.raises(vdrmaa.InvalidArgumentException, match='Job id, "", is not'):
+            vsession.jobStatus(bad)
+    contact = vsession.contact
+    vsession.exit()
+    vsession.initialize(contact + "\x00junk")
+    assert vsession.contact == contact
+    vsession.exit()
+    with pytest.raises(vdrmaa.InvalidArgumentException):
+        vsession.initialize("session=\x00x")
+    vsession.initialize("\x00bogus")  # '' : a new session
+
+
+def test_a_nul_byte_in_a_real_job(rsession, rdrmaa, job_dir):
+    """The job runs with what the library got; the cell goes on working."""
+    out = job_dir / "argv"
+    jt = template(rdrmaa, "/bin/sh", "-c", 'printf "[%s]" "$@"; echo " $A $JOB_NAME"', "sh",
+                  "a\x00b", "c", outputPath=f":{out}\x00ignored", joinFiles=True,
+                  jobEnvironment={"A": "x\x00y"}, jobName="n\x00m")  # fmt: skip
+    assert rsession.wait(rsession.runJob(jt), 30).exitStatus == 0
+    assert out.read_text() == "[a][c] x n\n"
+    bad = template(rdrmaa, "/bin/ec\x00ho", "hi")
+    assert rsession.wait(rsession.runJob(bad), 30).wasAborted  # /bin/ec: no such command
+    assert rsession.wait(rsession.runJob(template(rdrmaa, "/bin/true")), 30).exitStatus == 0
+
+
+def test_text_the_binding_cannot_encode(vsession, vdrmaa):
+    jt = vsession.createJobTemplate()
+    for attribute, value in (("args", ["\udcff"]), ("remoteCommand", "\udcff"),
+                             ("jobEnvironment", {"A": "\udcff"})):  # fmt: skip
+        with pytest.raises(UnicodeEncodeError):
+            setattr(jt, attribute, value)
+    with pytest.raises(UnicodeDecodeError):
+        jt.jobEnvironment = {"A": b"\xff"}
+
+
+@pytest.mark.parametrize(
+    ("job_id", "hold_error"),
+    [
+        ("9" * 5000, 'code 18: denied: job "-1" does not exist'),
+        ("1" * 25, 'code 18: denied: job "-1" does not exist'),
+        ("1." + "9" * 5000, 'code 18: denied: job "1" does not exist'),
+        ("-0", "code 1: You have to specify a username or job ids"),
+    ],
+)
+def test_job_ids_of_many_digits(vsession, vdrmaa, job_id, hold_error):
+    """strtol saturates; the qmaster prints the number cut to 32 bits."""
+    for call in (lambda: vsession.jobStatus(job_id), lambda: vsession.wait(job_id, 0)):
+        with pytest.raises(vdrmaa.InvalidJobException, match="does not exist"):
+            call()
+    with pytest.raises(Exception) as info:
+        vsession.control(job_id, vdrmaa.JobControlAction.HOLD)
+    assert str(info.value) == hold_error
+    vsession.synchronize([job_id], 0, False)  # ignored, as any unknown job
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("NaN", "error: no suitable queues"),
+        ("inf", "error: no suitable queues"),
+        ("1:2:3:4", 'attribute "h_rt" is not a time value'),
+        ("abc", 'attribute "h_rt" is not a time value'),
+        ("", 'denied: missing value for resource "h_rt"'),
+        ("-1", None),
+        ("INFINITY", None),
+        ("99999999999999999999", None),
+    ],
+)
+def test_run_time_limit_values(vsession, vdrmaa, value, error):
+    jt = template(vdrmaa, "/bin/sleep", "3", nativeSpecification=f"-l h_rt={value}")
+    if error is None:  # no limit: the job runs to its end
+        info = vsession.wait(vsession.runJob(jt))
+        assert (info.hasExited, info.exitStatus) == (True, 0)
+        return
+    with pytest.raises(vdrmaa.DeniedByDrmException) as raised:
+        vsession.runJob(jt)
+    assert str(raised.value) == f"code 17: {error}"
+
+
+def test_a_run_time_limit_of_zero_kills_at_once(vsession, vdrmaa):
+    info = vsession.wait(vsession.runJob(template(vdrmaa, "/bin/sleep", "3",
+                                                  nativeSpecification="-l h_rt=0")))  # fmt: skip
+    assert (info.hasSignal, info.terminatedSignal) == (True, "SIGKILL")
+
+
+def test_array_jobs_of_more_than_max_aj_tasks_are_refused(vsession, vdrmaa):
+    jt = template(vdrmaa, "/bin/true", jobSubmissionState=vdrmaa.JobSubmissionState.HOLD_STATE)
+    assert len(vsession.runBulkJobs(jt, 1, 150000, 2)) == 75000  # tasks are counted
+    for end in (75001, 10**9, 2**31 - 1):
+        with pytest.raises(vdrmaa.DeniedByDrmException) as info:
+            vsession.runBulkJobs(jt, 1, end, 1)
+        assert str(info.value) == (
+            "code 17: job rejected: you tried to submit a job with more than 75000 tasks"
+        )
+    with pytest.raises(vdrmaa.InvalidArgumentException):
+        vsession.runBulkJobs(jt, 1, 2**31, 1)  # a C int wraps it negative
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute"),
+    [("12:00 -12:00", 12, 0), ("12:00 +00:00", 0, 0), ("10:00 -03:00", 3, 0),
+     ("23:15 +00:00", 0, 15), ("23:00 -03:30", 3, 30)],
+)  # fmt: skip
+def test_start_time_offsets_as_grid_engine_reads_them(text, hour, minute):
+    """-UU:uu sets the hour to UU and adds uu minutes; +UU:uu sets it to -UU (measured)."""
+    from simulator.drmaa.submit import start_time
+
+    when = start_time(text)
+    assert when is not None and (when.hour, when.minute) == (hour, minute)
+
+
+@pytest.mark.parametrize("text", ["12:00 +25:00", "12:00 +14:00", "23:00 +00:30", "12:00 -99:99"])
+def test_start_time_offsets_grid_engine_cannot_take(vsession, vdrmaa, text):
+    """-99:99 is refused; the others crash GE's library (SIGABRT): refused here, alike."""
+    with pytest.raises(vdrmaa.DeniedByDrmException) as info:
+        vsession.runJob(template(vdrmaa, "/bin/true", startTime=text))
+    assert str(info.value) == "code 17: invalid format for job start time"

@@ -20,9 +20,14 @@ def _wrong_type(position: int) -> ctypes.ArgumentError:
 
 
 def c_string(value: object, position: int) -> bytes | None:
-    """A ``char *`` argument: bytes or None (NULL); anything else is refused."""
-    if value is None or isinstance(value, bytes):
-        return value
+    """A ``char *`` argument: bytes or None (NULL); anything else is refused. The library
+    reads it up to its first NUL byte, so that is all it gets (sge_bad_input_probe: a
+    NUL in an attribute, a job id or a contact string cuts it there, without an error)."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        nul = value.find(b"\0")
+        return value if nul < 0 else value[:nul]
     raise _wrong_type(position)
 
 
@@ -44,14 +49,20 @@ def encode_id(job_id: object) -> object:
 
 
 def string_vector(values: Iterable[object]) -> list[str]:
-    """The binding's ``string_vector``: str and bytes kept, anything else through ``str()``.
+    """The binding's ``string_vector``: str and bytes kept, anything else through ``str()``;
+    each element as the library reads it (up to its first NUL).
 
     Note that a plain string is a sequence of characters here, as in the binding.
     """
-    out = []
-    for value in values:
-        if isinstance(value, bytes):
-            out.append(value.decode(ENCODING))
-        else:
-            out.append(value if isinstance(value, str) else str(value))
-    return out
+    return [c_text(value if isinstance(value, str | bytes) else str(value)) for value in values]
+
+
+def c_text(value: str | bytes) -> str:
+    """A string the binding encodes and hands to the library, as the library reads it:
+    up to its first NUL. What the binding cannot encode (a lone surrogate) raises its
+    UnicodeEncodeError. Bytes that are not in the locale's encoding raise
+    UnicodeDecodeError here, at once; the binding passes them on and fails only when the
+    value is read back (a deliberate difference, see docs/simulator.md)."""
+    raw = value if isinstance(value, bytes) else value.encode(ENCODING)
+    nul = raw.find(b"\0")
+    return (raw if nul < 0 else raw[:nul]).decode(ENCODING)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import math
 import os
 import re
 import shlex
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.drmaa.const import SUBMISSION_STATE_HOLD
@@ -96,16 +97,30 @@ def _denied(message: str) -> DrmError:
     return DrmError(ErrorCode.DENIED_BY_DRM, message)
 
 
-def _seconds(text: str) -> float:
-    """A Grid Engine time value: seconds, or [[h:]m:]s."""
+def _time_limit(name: str, text: str, no_wait: bool, fields: dict[str, Any]) -> float | None:
+    """A run-time limit (``h_rt``/``s_rt``) as Grid Engine reads it (sge_bad_input_probe):
+    seconds or ``[[h:]m:]s``; ``INFINITY`` or a negative number means none; NaN and inf
+    match no queue; anything else is not a time value."""
+    if not text:
+        raise _denied(f'denied: missing value for resource "{name}"')
+    if text.upper() == "INFINITY":
+        return None
+    parts = text.split(":")
     try:
-        parts = [float(p or 0) for p in text.split(":")]
+        if len(parts) > 3:
+            raise ValueError
+        numbers = [float(part or 0) for part in parts]
     except ValueError:
-        raise _denied(f'unable to read time value "{text}"') from None
+        raise _denied(f'attribute "{name}" is not a time value') from None
     total = 0.0
-    for part in parts:
-        total = total * 60 + part
-    return total
+    for number in numbers:
+        total = total * 60 + number
+    if math.isnan(total) or math.isinf(total):
+        if not no_wait:
+            raise _denied("error: no suitable queues")
+        fields["unschedulable"] = True
+        return None
+    return total if total >= 0 else None
 
 
 def _resources(text: str, fields: dict[str, Any], no_wait: bool) -> None:
@@ -114,8 +129,9 @@ def _resources(text: str, fields: dict[str, Any], no_wait: bool) -> None:
         if name not in _COMPLEXES:
             raise _denied(f'unknown resource "{name}"')
         if name in ("h_rt", "s_rt"):
+            limit = _time_limit(name, value, no_wait, fields)
             if name == "h_rt":
-                fields["hard_runtime"] = _seconds(value)
+                fields["hard_runtime"] = limit
         elif name == "arch" and value not in (_ARCH, "*"):
             if not no_wait:
                 raise _denied("error: no suitable queues")
@@ -180,7 +196,15 @@ _START = re.compile(
 def start_time(text: str) -> datetime | None:
     """Read a DRMAA start time; the parts left out are the next such moment's: a bare
     ``hh:mm`` already past today means tomorrow (Grid Engine held a job for ``00:00``
-    until the next midnight)."""
+    until the next midnight).
+
+    A time-zone offset is read as Grid Engine 8.1.9's library reads it (measured:
+    sge_bad_input_probe), which is not what DRMAA means: ``-UU:uu`` sets the hour to UU
+    and adds uu minutes, ``+UU:uu`` sets it to -UU and takes uu minutes away, on the day
+    chosen before. An hour or minute that ends up out of range is refused; where it ends
+    up negative Grid Engine's library overflows a buffer and the process dies (SIGABRT):
+    the simulator refuses those too, with the same message.
+    """
     if not text:
         return None
     match = _START.fullmatch(text.strip())
@@ -191,10 +215,6 @@ def start_time(text: str) -> datetime | None:
     year = int(parts["year"]) if parts["year"] else now.year
     if year < 100:
         year += 2000
-    tz = now.tzinfo
-    if parts["sign"]:
-        offset = timedelta(hours=int(parts["zh"]), minutes=int(parts["zm"]))
-        tz = timezone(offset if parts["sign"] == "+" else -offset)
     try:
         when = datetime(
             year,
@@ -203,12 +223,19 @@ def start_time(text: str) -> datetime | None:
             int(parts["hour"]),
             int(parts["minute"]),
             int(parts["second"] or 0),
-            tzinfo=tz,
+            tzinfo=now.tzinfo,
         )
     except ValueError:
         raise _denied("Error parsing DRMAA date string") from None
     if not parts["day"] and when < now:
         when += timedelta(days=1)
+    if parts["sign"]:
+        sign = -1 if parts["sign"] == "+" else 1
+        hour = sign * int(parts["zh"])
+        minute = when.minute + sign * int(parts["zm"])
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise _denied("invalid format for job start time")
+        when = when.replace(hour=hour, minute=minute)
     return when
 
 

@@ -234,7 +234,7 @@ class DictAttribute:
         for key, val in value.items():
             key = key.decode(ENCODING) if isinstance(key, bytes) else key
             val = val.decode(ENCODING) if isinstance(val, bytes) else val
-            pairs.append(f"{key}={val}")
+            pairs.append(ct.c_text(f"{key}={val}"))
         _library_call(instance._store().set_vector, self.name, pairs)
 
     def __get__(self, instance: JobTemplate | None, owner: type) -> Any:

@@ -38,6 +38,8 @@ EXIT_FAIL = 100
 # Seconds before a re-queued job may run again (never 0, or it would spin).
 REQUEUE_DELAY = 1.0
 
+#: Grid Engine's ``max_aj_tasks`` default: the most tasks one array job may have.
+MAX_ARRAY_TASKS = 75000
 #: The port Grid Engine's messages name (its default; the simulator listens on none).
 QMASTER_PORT = 6444
 _CONTACT = re.compile(r"session=\S+")
@@ -221,6 +223,12 @@ class Cluster:
             number = next(self._numbers)
             now = self.clock.now()
             check_job_name(spec)  # after the number is taken: a refusal uses one up
+            if tasks is not None and len(tasks) > MAX_ARRAY_TASKS:
+                raise DrmError(
+                    ErrorCode.DENIED_BY_DRM,
+                    "job rejected: you tried to submit a job with more than "
+                    f"{MAX_ARRAY_TASKS} tasks",
+                )
             jobs = (
                 [Job(number, None, record.contact, spec, now)]
                 if tasks is None

@@ -9,15 +9,19 @@ qmaster, whatever the action.
 from __future__ import annotations
 
 from simulator.model.errors import DrmError, ErrorCode
+from simulator.model.jobids import as_qmaster_prints
 from simulator.model.jobs import Action, Job, State
 
 
 def unknown_job_error(number: int, action: Action) -> DrmError:
     """The error for controlling a job the qmaster does not know (finished or never was)."""
+    shown = as_qmaster_prints(number)
     if action in (Action.SUSPEND, Action.RESUME):
-        message = f'invalid queue or job "{number}"'
+        message = f'invalid queue or job "{shown}"'
     elif action in (Action.HOLD, Action.RELEASE):
-        message = f'denied: job "{number}" does not exist'
+        if shown == 0:  # measured for HOLD ('-0'); RELEASE takes the same path
+            return DrmError(ErrorCode.INTERNAL_ERROR, "You have to specify a username or job ids")
+        message = f'denied: job "{shown}" does not exist'
     else:
         message = "There are no jobs registered"
     return DrmError(ErrorCode.INVALID_JOB, message)

@@ -27,11 +27,25 @@ def parse_job_id(job_id: str) -> tuple[int, int | None]:
     return _strtol(job_id, job_id), None
 
 
+_LONG_MAX = 2**63 - 1
+
+
 def _strtol(text: str, job_id: str) -> int:
     match = _NUMBER.match(text)
     if match is None:
         raise DrmError(ErrorCode.INVALID_ARGUMENT, f'Job id, "{job_id}", is not a valid job id')
-    return int(match.group(1))
+    digits = match.group(1)
+    # strtol saturates at LONG_MIN/LONG_MAX (and Python refuses to read more than 4300
+    # digits): a job id of thousands of digits names job LONG_MAX (sge_bad_input_probe).
+    if len(digits.lstrip("+-").lstrip("0")) > 19:
+        return -_LONG_MAX - 1 if digits.startswith("-") else _LONG_MAX
+    return max(-_LONG_MAX - 1, min(_LONG_MAX, int(digits)))
+
+
+def as_qmaster_prints(number: int) -> int:
+    """A job number as the qmaster's messages show it: cut to 32 bits, printed signed
+    (``-3`` stays ``-3``; a saturated LONG_MAX shows as ``-1``: measured)."""
+    return ((number & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
 
 
 def canonical(number: int, task: int | None) -> str:
