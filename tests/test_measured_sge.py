@@ -849,3 +849,20 @@ def test_start_time_offsets_grid_engine_cannot_take(vsession, vdrmaa, text):
     with pytest.raises(vdrmaa.DeniedByDrmException) as info:
         vsession.runJob(template(vdrmaa, "/bin/true", startTime=text))
     assert str(info.value) == "code 17: invalid format for job start time"
+
+
+# -- sge_errors_repr_probe.out ---------------------------------------------------------------
+def test_exceptions_print_as_the_bindings_and_pickle(vsession, vdrmaa):
+    with pytest.raises(vdrmaa.InvalidJobException) as info:
+        vsession.jobStatus("99999")
+    error = info.value
+    assert repr(type(error)) == "<class 'drmaa.errors.InvalidJobException'>"
+    assert repr(error) == (
+        "InvalidJobException(\"code 18: The job specified by the 'jobid' does not exist.\")"
+    )
+    assert isinstance(vdrmaa.InvalidArgumentException("x"), AttributeError)
+    assert not hasattr(vdrmaa, "DrmaaException")  # the binding does not export it either
+    import pickle
+
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and again.args == error.args

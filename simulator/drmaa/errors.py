@@ -10,6 +10,11 @@ from simulator.model.errors import DrmError
 class DrmaaException(Exception):
     """A common ancestor to all DRMAA Error classes."""
 
+    def __reduce__(self) -> tuple[object, tuple[str, tuple[object, ...]]]:
+        # The classes say they live in drmaa.errors (below), which another process may
+        # not be able to import: pickle by this module's name instead.
+        return _rebuild, (type(self).__name__, self.args)
+
 
 class AlreadyActiveSessionException(DrmaaException):
     pass
@@ -114,6 +119,17 @@ class InvalidAttributeValueException(DrmaaException, AttributeError):
 class OutOfMemoryException(DrmaaException, MemoryError):
     pass
 
+
+def _rebuild(name: str, args: tuple[object, ...]) -> BaseException:
+    exception: BaseException = globals()[name](*args)
+    return exception
+
+
+# They print as the binding's do (tracebacks, reprs of the class, pytest's messages):
+# drmaa.errors.InvalidJobException, not simulator.drmaa.errors.InvalidJobException.
+for _class in [DrmaaException, *DrmaaException.__subclasses__()]:
+    _class.__module__ = "drmaa.errors"
+del _class
 
 # Index i holds the class for error code i + 1, as in the binding.
 _ERRORS: list[type[BaseException]] = [
