@@ -837,7 +837,7 @@ def test_array_jobs_of_more_than_max_aj_tasks_are_refused(vsession, vdrmaa):
 )  # fmt: skip
 def test_start_time_offsets_as_grid_engine_reads_them(text, hour, minute):
     """-UU:uu sets the hour to UU and adds uu minutes; +UU:uu sets it to -UU (measured)."""
-    from simulator.drmaa.submit import start_time
+    from simulator.library.submission import start_time
 
     when = start_time(text)
     assert when is not None and (when.hour, when.minute) == (hour, minute)

@@ -27,10 +27,10 @@ from simulator.drmaa.const import (
 )
 from simulator.drmaa.errors import exception_for, translate
 from simulator.drmaa.helpers import Version
-from simulator.drmaa.submit import job_spec
-from simulator.drmaa.template import JobTemplate
-from simulator.model import ALL_JOBS, ANY_JOB, Action, Connection, DrmError, ErrorCode
-from simulator.model.accounting import NOT_STARTED_KEYS, USAGE_KEYS, signal_name, usage_record
+from simulator.drmaa.template import JobTemplate, template_store
+from simulator.library import calls
+from simulator.library.submission import Submitter
+from simulator.model import Connection, DrmError, ErrorCode
 
 __all__ = [
     "JobControlAction",
@@ -70,50 +70,23 @@ def _active_record() -> Connection:
     return record
 
 
-def _job_id(value: object, position: int = 1) -> str:
-    """A job id as the library receives it: a str, or one of the session constants."""
+def _job_id(value: object, position: int = 1) -> str | None:
+    """A job id as the library receives it (None for NULL); ctypes' checks first."""
     raw = ct.c_string(ct.encode_id(value), position)
-    if raw is None:
-        raise exception_for(
-            ErrorCode.INVALID_ARGUMENT, "The input value for an argument is invalid."
-        )
-    if raw == JOB_IDS_SESSION_ANY:
-        return ANY_JOB
-    if raw == JOB_IDS_SESSION_ALL:
-        return ALL_JOBS
-    return raw.decode(ENCODING)
+    return None if raw is None else raw.decode(ENCODING)
 
 
-def _job_info(job: Any) -> JobInfo:
-    outcome = job.outcome
-    if not job.ran:
-        # The job never ran (terminated while queued): reaped, but Grid Engine has no usage.
-        raise exception_for(
-            ErrorCode.NO_RUSAGE, "no usage information was returned for the completed job"
-        )
-    has_signal = bool(outcome.signal) and not outcome.aborted
+def _job_info(finished: calls.Finished) -> JobInfo:
     return JobInfo(
-        job.id,
-        outcome.exited,
-        has_signal,
-        signal_name(outcome.signal) if has_signal else "",
-        bool(outcome.core_dump) if not outcome.exited else False,
-        outcome.aborted,
-        outcome.exit_status if outcome.exited else 0,
-        _usage_text(job),
+        finished.job_id,
+        finished.exited,
+        finished.signaled,
+        finished.signal_name,
+        finished.core_dumped,
+        finished.aborted,
+        finished.exit_status,
+        finished.usage,
     )
-
-
-# The binding shows usage values as '%.4f' strings; most are zero.
-_ZEROS = dict.fromkeys(USAGE_KEYS, "0.0000")
-_ZEROS_NOT_STARTED = dict.fromkeys(NOT_STARTED_KEYS, "0.0000")
-
-
-def _usage_text(job: Any) -> dict[str, str]:
-    text = dict(_ZEROS if job.outcome.started else _ZEROS_NOT_STARTED)
-    for key, value in usage_record(job).items():
-        text[key] = f"{value:.4f}"
-    return text
 
 
 class _SessionString:
@@ -166,7 +139,7 @@ class Session:
                     "Initialization failed due to existing DRMAA session.",
                 )
             contact = raw.decode(ENCODING) if raw else None
-            _current = _call(control.cluster().connect, contact)
+            _current = _call(calls.connect, control.cluster(), contact)
 
     @staticmethod
     def exit() -> None:
@@ -192,8 +165,8 @@ class Session:
     def runJob(jobTemplate: JobTemplate) -> str:
         """Submit one job; returns its id, e.g. ``'42'``."""
         record = _active_record()
-        spec = _call(job_spec, jobTemplate)
-        return _call(control.cluster().submit, record, spec)[0]
+        store = template_store(jobTemplate, 3)
+        return _call(calls.run_job, control.cluster(), record, store, Submitter.this_process())
 
     @staticmethod
     def runBulkJobs(
@@ -202,26 +175,18 @@ class Session:
         """Submit an array job; returns one id per task, e.g. ``['42.1', '42.2']``."""
         begin, end, incr = ct.c_int(beginIndex, 3), ct.c_int(endIndex, 4), ct.c_int(step, 5)
         record = _active_record()
-        if begin > end or incr < 1 or (begin < 1 and end >= 1) or begin == 0:
-            raise exception_for(
-                ErrorCode.INVALID_ARGUMENT, "The input value for an argument is invalid."
-            )
-        if end < 1:  # passed on to the qmaster, whose range parser chokes on the sign
-            spec_text = f"{begin}-{end}:{incr}"
-            raise exception_for(
-                ErrorCode.DENIED_BY_DRM,
-                f'Range specifier "{spec_text}" has unknown trailer "{spec_text[1:]}"\n',
-            )
-        spec = _call(job_spec, jobTemplate, 2, (begin, end, incr))
-        return _call(control.cluster().submit, record, spec, range(begin, end + 1, incr))
+        store = template_store(jobTemplate, 2)
+        submitter = Submitter.this_process()
+        cluster = control.cluster()
+        return _call(calls.run_bulk_jobs, cluster, record, store, begin, end, incr, submitter)
 
     @staticmethod
     def control(jobId: str, operation: str) -> None:
         """Suspend, resume, hold, release or terminate a job (or JOB_IDS_SESSION_ALL)."""
         job_id = _job_id(jobId)
-        action = Action(string_to_control_action(operation))
+        action = string_to_control_action(operation)
         record = _active_record()
-        _call(control.cluster().control, record, job_id, action)
+        _call(calls.control, control.cluster(), record, job_id, action)
 
     @staticmethod
     def synchronize(jobIds: Any, timeout: int = -1, dispose: bool = False) -> None:
@@ -229,7 +194,7 @@ class Session:
         ids = [_job_id(i) for i in ct.string_vector(jobIds)]
         wait_for = ct.c_integer(timeout, 2)
         record = _active_record()
-        _call(control.cluster().synchronize, record, ids, _seconds(wait_for), bool(dispose))
+        _call(calls.synchronize, control.cluster(), record, ids, wait_for, bool(dispose))
 
     @staticmethod
     def wait(jobId: str, timeout: int = -1) -> JobInfo:
@@ -237,15 +202,14 @@ class Session:
         job_id = _job_id(jobId)
         wait_for = ct.c_integer(timeout, 5)
         record = _active_record()
-        job = _call(control.cluster().wait, record, job_id, _seconds(wait_for))
-        return _job_info(job)
+        return _job_info(_call(calls.wait, control.cluster(), record, job_id, wait_for))
 
     @staticmethod
     def jobStatus(jobId: str) -> str:
         """The job's state, one of the JobState strings."""
         job_id = _job_id(jobId)
         record = _active_record()
-        return status_to_string(int(_call(control.cluster().status, record, job_id)))
+        return status_to_string(_call(calls.job_ps, control.cluster(), record, job_id))
 
     def __enter__(self) -> Session:
         self.initialize(self.contactString)
@@ -254,10 +218,3 @@ class Session:
     def __exit__(self, *_: object) -> bool:
         self.exit()
         return False
-
-
-def _seconds(timeout: int) -> float:
-    """DRMAA timeouts: -1 waits forever, other negative values are refused."""
-    if timeout < TIMEOUT_WAIT_FOREVER:
-        raise exception_for(ErrorCode.INVALID_ARGUMENT, "Negative timeout values are not allowed.")
-    return float(timeout)

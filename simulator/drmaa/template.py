@@ -1,13 +1,14 @@
 """JobTemplate: drmaa-python's attribute descriptors over a simulated libdrmaa template.
 
 Two layers, as in the real stack: the descriptors convert Python values the way the binding
-does (booleans to ``y``/``n`` or ``1``/``0``, vectors through ``string_vector``), and
-:class:`_TemplateStore` plays the C library, which knows which attribute names Grid Engine
-supports and which values it accepts.
+does (booleans to ``y``/``n`` or ``1``/``0``, vectors through ``string_vector``), and the
+library's :class:`~simulator.library.templates.TemplateStore` plays the C library, which
+knows which attribute names Grid Engine supports and which values it accepts.
 """
 
 from __future__ import annotations
 
+import ctypes
 from typing import Any
 
 from simulator.drmaa import _ctypes_rules as ct
@@ -27,8 +28,6 @@ from simulator.drmaa.const import (
     OUTPUT_PATH,
     REMOTE_COMMAND,
     START_TIME,
-    SUBMISSION_STATE_ACTIVE,
-    SUBMISSION_STATE_HOLD,
     TRANSFER_FILES,
     V_ARGV,
     V_EMAIL,
@@ -37,119 +36,41 @@ from simulator.drmaa.const import (
     WCT_SLIMIT,
     WD,
 )
+from simulator.drmaa.errors import InvalidJobTemplateException, translate
+from simulator.library.templates import SCALAR_ATTRIBUTES, DeletedTemplate, TemplateStore
 from simulator.model.errors import DrmError, ErrorCode
-
-# What Grid Engine 8.1.9's libdrmaa lists for drmaa_get_attribute_names and
-# drmaa_get_vector_attribute_names, in its order (measured: docs/measurements).
-SCALAR_ATTRIBUTES = [
-    "drmaa_remote_command",
-    "drmaa_js_state",
-    "drmaa_wd",
-    "drmaa_job_name",
-    "drmaa_input_path",
-    "drmaa_output_path",
-    "drmaa_error_path",
-    "drmaa_join_files",
-    "drmaa_job_category",
-    "drmaa_native_specification",
-    "drmaa_block_email",
-    "drmaa_start_time",
-    "drmaa_submit_as_euid",
-]
-VECTOR_ATTRIBUTES = [name.decode() for name in (V_ARGV, V_ENV, V_EMAIL)]
-
-# Values the library checks when they are set; everything else is taken as it comes and
-# judged (if at all) at submission.
-_CHOICES = {
-    JS_STATE.decode(): (SUBMISSION_STATE_ACTIVE, SUBMISSION_STATE_HOLD),
-    JOIN_FILES.decode(): ("y", "n"),
-}
-_UNSET = "The value for the job attribute is invalid."
-
-
-def _choice_error(name: str, choices: tuple[str, str]) -> DrmError:
-    return DrmError(
-        ErrorCode.INVALID_ATTRIBUTE_VALUE,
-        f'attribute "{name}" must be either "{choices[0]}" or "{choices[1]}"\n',
-    )
-
-
-class _TemplateStore:
-    """The library's side of a job template: names checked, values kept as strings.
-
-    Grid Engine refuses to set a name it does not support (INVALID_ARGUMENT, empty
-    message) and answers INVALID_ATTRIBUTE_VALUE for any name it holds no value for.
-    """
-
-    __slots__ = ("deleted", "scalars", "spec_cache", "vectors")
-
-    def __init__(self) -> None:
-        self.scalars: dict[str, str] = {}
-        self.vectors: dict[str, list[str]] = {}
-        self.deleted = False
-        # The last submission's reading of this template, reused while nothing changes.
-        self.spec_cache: tuple[object, object] | None = None
-
-    def set(self, name: bytes | None, value: bytes | None) -> None:
-        self.check_alive()
-        key = (name or b"").decode(ENCODING)
-        if key not in SCALAR_ATTRIBUTES or value is None:
-            raise DrmError(ErrorCode.INVALID_ARGUMENT, "")
-        text = value.decode(ENCODING)
-        choices = _CHOICES.get(key)
-        if choices is not None and text not in choices:
-            raise _choice_error(key, choices)
-        self.scalars[key] = text
-        self.spec_cache = None
-
-    def get(self, name: bytes) -> str:
-        try:
-            return self.scalars[name.decode(ENCODING)]
-        except KeyError:
-            raise DrmError(ErrorCode.INVALID_ATTRIBUTE_VALUE, _UNSET) from None
-
-    def set_vector(self, name: bytes, values: list[str]) -> None:
-        self.check_alive()
-        key = name.decode(ENCODING)
-        if key not in VECTOR_ATTRIBUTES:
-            raise DrmError(ErrorCode.INVALID_ARGUMENT, "")
-        self.vectors[key] = list(values)
-        self.spec_cache = None
-
-    def get_vector(self, name: bytes) -> list[str]:
-        try:
-            return list(self.vectors[name.decode(ENCODING)])
-        except KeyError:
-            raise DrmError(ErrorCode.INVALID_ATTRIBUTE_VALUE, _UNSET) from None
-
-    def delete(self) -> None:
-        # Grid Engine frees the template and reads of it then find nothing; deleting
-        # twice is accepted.
-        self.deleted = True
-        self.scalars.clear()
-        self.vectors.clear()
-
-    def check_alive(self) -> None:
-        # On Grid Engine, writing to or submitting a deleted template is a use-after-free
-        # that crashes the process (measured: SIGSEGV). Fail loudly instead.
-        if self.deleted:
-            from simulator.drmaa.errors import InvalidJobTemplateException
-
-            raise InvalidJobTemplateException(
-                "the job template was deleted (libdrmaa would crash here)"
-            )
 
 
 def _library_call(call: Any, *args: Any) -> Any:
     """A template call as the library makes it: only within an active session (measured)."""
-    from simulator.drmaa.errors import translate
     from simulator.drmaa.session import _active_record
 
     _active_record()
+    return _translated(call, *args)
+
+
+def _translated(call: Any, *args: Any) -> Any:
     try:
         return call(*args)
+    except DeletedTemplate as error:
+        raise InvalidJobTemplateException(error.message) from None
     except DrmError as error:
         raise translate(error) from None
+
+
+def template_store(template: object, position: int) -> TemplateStore:
+    """The library's template behind a ``JobTemplate`` argument, checked as ctypes checks a
+    template pointer (NULL is the library's code 4; anything else ctypes refuses)."""
+    if template is None:
+        raise translate(DrmError(ErrorCode.INVALID_ARGUMENT))
+    if not isinstance(template, JobTemplate):
+        raise ctypes.ArgumentError(
+            f"argument {position}: TypeError: expected LP_drmaa_job_template_s instance "
+            f"instead of {type(template).__name__}"
+        )
+    store = template._store()
+    _translated(store.check_alive)
+    return store
 
 
 class BoolConverter:
@@ -197,12 +118,13 @@ class Attribute:
         else:
             raw = value
         raw = ct.c_string(raw, 3)
-        _library_call(instance._store().set, self.name, raw)
+        value = None if raw is None else raw.decode(ENCODING)
+        _library_call(instance._store().set, self.name.decode(ENCODING), value)
 
     def __get__(self, instance: JobTemplate | None, owner: type) -> Any:
         if instance is None:
             return self
-        text = _library_call(instance._store().get, self.name)
+        text = _library_call(instance._store().get, self.name.decode(ENCODING))
         if self.converter:
             return self.converter.from_drmaa(text.encode(ENCODING))
         return text
@@ -215,12 +137,13 @@ class VectorAttribute:
         self.name = name
 
     def __set__(self, instance: JobTemplate, value: Any) -> None:
-        _library_call(instance._store().set_vector, self.name, ct.string_vector(value))
+        name = self.name.decode(ENCODING)
+        _library_call(instance._store().set_vector, name, ct.string_vector(value))
 
     def __get__(self, instance: JobTemplate | None, owner: type) -> Any:
         if instance is None:
             return self
-        return _library_call(instance._store().get_vector, self.name)
+        return _library_call(instance._store().get_vector, self.name.decode(ENCODING))
 
 
 class DictAttribute:
@@ -235,12 +158,12 @@ class DictAttribute:
             key = key.decode(ENCODING) if isinstance(key, bytes) else key
             val = val.decode(ENCODING) if isinstance(val, bytes) else val
             pairs.append(ct.c_text(f"{key}={val}"))
-        _library_call(instance._store().set_vector, self.name, pairs)
+        _library_call(instance._store().set_vector, self.name.decode(ENCODING), pairs)
 
     def __get__(self, instance: JobTemplate | None, owner: type) -> Any:
         if instance is None:
             return self
-        pairs = _library_call(instance._store().get_vector, self.name)
+        pairs = _library_call(instance._store().get_vector, self.name.decode(ENCODING))
         return dict(pair.split("=", 1) for pair in pairs)
 
 
@@ -279,7 +202,7 @@ class JobTemplate:
         from simulator.drmaa.session import _active_record
 
         _active_record()
-        self._template = _TemplateStore()
+        self._template = TemplateStore()
         try:
             for name, value in kwargs.items():
                 setattr(self, name, value)
@@ -292,7 +215,7 @@ class JobTemplate:
         """The names of the scalar attributes the library supports."""
         return list(SCALAR_ATTRIBUTES)
 
-    def _store(self) -> _TemplateStore:
+    def _store(self) -> TemplateStore:
         return self._template
 
     def delete(self) -> None:

@@ -162,8 +162,10 @@ class Cluster:
             self._notify()
 
     # -- sessions ----------------------------------------------------------------------
-    def connect(self, contact: str | None = None) -> Connection:
-        """Open a new session, or join the one ``contact`` names (created if unknown)."""
+    def connect(self, contact: str | None = None, pid: int | None = None) -> Connection:
+        """Open a new session, or join the one ``contact`` names (created if unknown);
+        ``pid`` is the client's process id, which a new session's name carries (default:
+        this process's)."""
         with self._lock:
             self._check_open()
             self._catch_up()
@@ -174,7 +176,7 @@ class Cluster:
                 if record is None:
                     record = self._sessions[contact] = SessionRecord(contact)
             else:
-                record = self._new_session()
+                record = self._new_session(os.getpid() if pid is None else pid)
             record.connections += 1
             conn = Connection(record)
             self._connections.add(conn)
@@ -198,7 +200,7 @@ class Cluster:
                 record.finished_order.clear()
             self._notify()
 
-    def _new_session(self) -> SessionRecord:
+    def _new_session(self, pid: int) -> SessionRecord:
         """The session a contact-less initialize() gets.
 
         Grid Engine names it ``host.pid.rand_r(seed=current second)`` (measured): two
@@ -206,7 +208,7 @@ class Cluster:
         the second one rejoins the first one's session, jobs and all.
         """
         number = random.Random(int(self.clock.now())).randrange(10**8, 2**31)
-        contact = f"session={self.host}.{os.getpid()}.{number}"
+        contact = f"session={self.host}.{pid}.{number}"
         record = self._sessions.get(contact)
         if record is None:
             record = self._sessions[contact] = SessionRecord(contact)

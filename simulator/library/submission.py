@@ -1,19 +1,24 @@
-"""From a JobTemplate to the cluster's JobSpec, with Grid Engine's reading of each attribute."""
+"""From a job template to the cluster's JobSpec, with Grid Engine's reading of each attribute.
+
+What is recorded of the submitter (its environment and working directory: the ``SGE_O_*``
+variables, ``-cwd``, ``-V``, ``-v NAME``) comes from a :class:`Submitter`: this process, or
+the client process a daemon submits for.
+"""
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import math
 import os
 import re
 import shlex
 import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.drmaa.const import SUBMISSION_STATE_HOLD
-from simulator.drmaa.template import JobTemplate
+from simulator.library.templates import SUBMISSION_STATE_HOLD, TemplateStore
 from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobs import JobSpec
 
@@ -50,28 +55,36 @@ def _check_increment(value: str, bulk: bool) -> None:
 
 
 _HOST = socket.gethostname().split(".")[0]
-
-
-def _origin() -> tuple[tuple[str, str], ...]:
-    """What Grid Engine records of the submitter at each submission (the job's SGE_O_*
-    variables): read anew every time, as libdrmaa reads its environment; a variable the
-    submitter lacks is left out (sge_job_env_probe: ``del os.environ['HOME']`` leaves the
-    job without SGE_O_HOME)."""
-    env = os.environ
-    origin = [("SGE_O_HOST", _HOST), ("SGE_O_WORKDIR", os.getcwd())]
-    for name, source in _ORIGIN_SOURCES:
-        value = env.get(source)
-        if value is not None:
-            origin.append((name, value))
-    return tuple(origin)
-
-
 _ORIGIN_SOURCES = (
     ("SGE_O_HOME", "HOME"),
     ("SGE_O_LOGNAME", "LOGNAME"),
     ("SGE_O_PATH", "PATH"),
     ("SGE_O_SHELL", "SHELL"),
 )
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """The submitting process as Grid Engine's library sees it at one submission."""
+
+    cwd: str
+    environ: Mapping[str, str]
+
+    @classmethod
+    def this_process(cls) -> Submitter:
+        return cls(os.getcwd(), os.environ)
+
+    def origin(self) -> tuple[tuple[str, str], ...]:
+        """The job's SGE_O_* variables: read anew at every submission, as libdrmaa reads
+        its environment; a variable the submitter lacks is left out (sge_job_env_probe:
+        ``del os.environ['HOME']`` leaves the job without SGE_O_HOME)."""
+        env = self.environ
+        origin = [("SGE_O_HOST", _HOST), ("SGE_O_WORKDIR", self.cwd)]
+        for name, source in _ORIGIN_SOURCES:
+            value = env.get(source)
+            if value is not None:
+                origin.append((name, value))
+        return tuple(origin)
 
 
 # Grid Engine's default complex attributes: what ``-l`` may request on a fresh cell.
@@ -138,7 +151,7 @@ def _resources(text: str, fields: dict[str, Any], no_wait: bool) -> None:
             fields["unschedulable"] = True
 
 
-def _native(text: str, fields: dict[str, Any]) -> None:
+def _native(text: str, fields: dict[str, Any], submitter: Submitter) -> None:
     """The qsub options of ``nativeSpecification``, as far as a one-queue cell cares.
 
     Options only a real scheduler acts on (``-pe``, ``-P``, ``-p``...) are accepted and
@@ -154,9 +167,9 @@ def _native(text: str, fields: dict[str, Any]) -> None:
         word = words[i]
         if word in _FLAGS:
             if word == "-cwd":
-                fields["workdir"] = os.getcwd()
+                fields["workdir"] = submitter.cwd
             elif word == "-V":
-                fields["env"] = {**os.environ, **fields["env"]}
+                fields["env"] = {**submitter.environ, **fields["env"]}
             elif word == "-h":
                 fields["hold"] = True
             i += 1
@@ -181,7 +194,7 @@ def _native(text: str, fields: dict[str, Any]) -> None:
         elif word == "-v":
             for pair in value.split(","):
                 key, has_value, val = pair.partition("=")
-                fields["env"][key] = val if has_value else os.environ.get(key, "")
+                fields["env"][key] = val if has_value else submitter.environ.get(key, "")
         i += 2
 
 
@@ -240,33 +253,22 @@ def start_time(text: str) -> datetime | None:
 
 
 def job_spec(
-    template: object, position: int = 3, tasks: tuple[int, int, int] | None = None
+    store: TemplateStore, submitter: Submitter, tasks: tuple[int, int, int] | None = None
 ) -> JobSpec:
-    """Read a template the way Grid Engine's libdrmaa does at submission.
-
-    ``tasks`` is a bulk job's (first, last, step); ``position`` the template's argument
-    position, for the error ctypes gives when something else is passed.
-    """
-    if template is None:
-        raise DrmError(ErrorCode.INVALID_ARGUMENT)
-    if not isinstance(template, JobTemplate):
-        # What ctypes says when anything but a template pointer is passed.
-        raise ctypes.ArgumentError(
-            f"argument {position}: TypeError: expected LP_drmaa_job_template_s instance "
-            f"instead of {type(template).__name__}"
-        )
-    store = template._store()
+    """Read a template the way Grid Engine's libdrmaa does at submission; ``tasks`` is a
+    bulk job's (first, last, step)."""
     store.check_alive()
     # Submitting one template many times is common: its reading only changes with its
-    # attributes, what is recorded of the submitter (its environment and working
-    # directory: SGE_O_*, -cwd) and the task range.
-    origin = _origin()
+    # attributes, what is recorded of the submitter and the task range (and the hour, with
+    # a start time; the whole environment, with -V or -v).
+    origin = submitter.origin()
     key = (origin, tasks)
     cached = store.spec_cache
     if cached is not None and cached[0] == key:
-        return cached[1]
-    spec = _read(store.scalars, store.vectors, tasks, dict(origin))
-    if "drmaa_start_time" not in store.scalars:  # "already past?" depends on the hour
+        return cached[1]  # type: ignore[return-value]
+    spec = _read(store.scalars, store.vectors, tasks, submitter, dict(origin))
+    native = store.scalars.get("drmaa_native_specification", "")
+    if "drmaa_start_time" not in store.scalars and "-V" not in native and "-v" not in native:
         store.spec_cache = (key, spec)
     return spec
 
@@ -275,6 +277,7 @@ def _read(
     scalars: dict[str, str],
     vectors: dict[str, list[str]],
     tasks: tuple[int, int, int] | None,
+    submitter: Submitter,
     origin: dict[str, str],
 ) -> JobSpec:
     if "drmaa_remote_command" not in scalars:
@@ -310,7 +313,7 @@ def _read(
         "origin": origin,
     }
     if fields["native"]:
-        _native(fields["native"], fields)
+        _native(fields["native"], fields, submitter)
     if scalars.get("drmaa_job_category"):
         raise _denied("Unknown job category")  # a fresh cell defines none (qtask is empty)
     start = start_time(scalars.get("drmaa_start_time", ""))
