@@ -4,6 +4,11 @@
 Runs a program exactly as ``python SCRIPT`` or ``python -m MODULE`` would, except that
 ``import drmaa`` gives the simulated Grid Engine. ``python -m simulator -m pytest tests/``
 runs a test suite against it.
+
+``python -m simulator serve [--socket PATH] [options]`` runs the cell as a daemon instead
+(a simulated qmaster, for clients in other processes and languages), and
+``python -m simulator libdrmaa`` prints the path of the project's C ``libdrmaa.so.1.0``,
+which talks to that daemon (``DRMAA_LIBRARY_PATH=$(python -m simulator libdrmaa)``).
 """
 
 from __future__ import annotations
@@ -70,8 +75,56 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return options, program
 
 
+def _serve(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator serve",
+        description="Run the simulated Grid Engine cell as a daemon (a simulated qmaster) "
+        "on a Unix socket, until SIGTERM or SIGINT.",
+    )
+    parser.add_argument(
+        "--socket",
+        metavar="PATH",
+        help="where to listen (default: $DRMAA_TESTKIT_QMASTER, else "
+        "$XDG_RUNTIME_DIR/drmaa-testkit/qmaster or /tmp/drmaa-testkit-<uid>/qmaster)",
+    )
+    parser.add_argument("--clock", choices=("real", "virtual"), help="default: real")
+    parser.add_argument("--slots", type=int, help="jobs that run at once (default: 8)")
+    parser.add_argument("--dispatch-delay", type=float, metavar="S")
+    parser.add_argument("--job-user", metavar="NAME", help="run jobs as this user (root only)")
+    parser.add_argument("--home", metavar="DIR", help="the jobs' home directory")
+    parser.add_argument("--min-uid", type=int, help="refuse jobs of lower uids (default 1000)")
+    parser.add_argument("--min-gid", type=int, help="refuse jobs of lower gids (default 1000)")
+    options = parser.parse_args(argv)
+    from simulator.server import serve
+
+    settings = {
+        name: value
+        for name, value in vars(options).items()
+        if name != "socket" and value is not None
+    }
+    try:
+        serve(options.socket, **settings)
+    except (ValueError, PermissionError, RuntimeError) as error:
+        sys.exit(f"python -m simulator serve: error: {error}")
+
+
+def _libdrmaa(argv: list[str]) -> None:
+    if argv:
+        sys.exit("usage: python -m simulator libdrmaa   (prints the C library's path)")
+    from simulator.native import library_path
+
+    try:
+        print(library_path())
+    except FileNotFoundError as error:
+        sys.exit(f"python -m simulator libdrmaa: {error}")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return _serve(argv[1:])
+    if argv[:1] == ["libdrmaa"]:
+        return _libdrmaa(argv[1:])
     options, program = _parse(argv)
     if options.clock:
         os.environ["DRMAA_SIM_CLOCK"] = options.clock

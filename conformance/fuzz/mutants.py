@@ -59,18 +59,19 @@ def _reaped_still_reported() -> Any:
 
 def _wrong_exception_after_exit() -> Any:
     """Calls after exit() raise InvalidArgumentException instead of NoActiveSession."""
-    import simulator.drmaa.session as api
+    import simulator.drmaa._process as process
+    from simulator.drmaa.errors import exception_for
 
     def replacement(original: Callable[..., Any]) -> Callable[..., Any]:
-        def _active_record() -> Any:
+        def active() -> Any:
             try:
                 return original()
-            except api.exception_for(5, "").__class__ as error:
-                raise api.exception_for(4, "The input value for an argument is invalid.") from error
+            except exception_for(5, "").__class__ as error:
+                raise exception_for(4, "The input value for an argument is invalid.") from error
 
-        return _active_record
+        return active
 
-    return _patched(api, "_active_record", replacement)
+    return _patched(process, "active", replacement)
 
 
 def _lost_wakeup() -> Any:

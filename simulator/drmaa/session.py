@@ -6,13 +6,12 @@ and every static method speaks for it.
 
 from __future__ import annotations
 
-import threading
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from simulator import control
 from simulator.drmaa import _ctypes_rules as ct
+from simulator.drmaa import _process, cells
 from simulator.drmaa.const import (
     ENCODING,
     JOB_IDS_SESSION_ALL,
@@ -30,7 +29,7 @@ from simulator.drmaa.helpers import Version
 from simulator.drmaa.template import JobTemplate, template_store
 from simulator.library import calls
 from simulator.library.submission import Submitter
-from simulator.model import Connection, DrmError, ErrorCode
+from simulator.model import DrmError, ErrorCode
 
 __all__ = [
     "JobControlAction",
@@ -50,8 +49,6 @@ DRM_SYSTEM = "SGE 8.1.9"
 DRMAA_IMPLEMENTATION = "SGE 8.1.9"
 DRMAA_VERSION = Version(1, 0)
 
-_state_lock = threading.Lock()
-_current: Connection | None = None
 T = TypeVar("T")
 
 
@@ -61,13 +58,6 @@ def _call(operation: Callable[..., T], *args: Any) -> T:
         return operation(*args)
     except DrmError as error:
         raise translate(error) from None
-
-
-def _active_record() -> Connection:
-    record = _current
-    if record is None or not record.open:
-        raise exception_for(ErrorCode.NO_ACTIVE_SESSION, "No active session")
-    return record
 
 
 def _job_id(value: object, position: int = 1) -> str | None:
@@ -105,8 +95,8 @@ class _SessionVersion:
 
 
 def _contact() -> str:
-    record = _current
-    return record.contact if record is not None and record.open else ""
+    session = _process.current
+    return session.handle.contact if session is not None and session.handle.open else ""
 
 
 class Session:
@@ -128,29 +118,29 @@ class Session:
     @staticmethod
     def initialize(contactString: str | None = None) -> None:
         """Open the process's DRMAA session, or rejoin the one ``contactString`` names."""
-        global _current
         if isinstance(contactString, str):
             contactString = contactString.encode(ENCODING)
         raw = ct.c_string(contactString, 1)
-        with _state_lock:
-            if _current is not None and _current.open:
+        with _process.lock:
+            session = _process.current
+            if session is not None and session.handle.open:
                 raise exception_for(
                     ErrorCode.ALREADY_ACTIVE_SESSION,
                     "Initialization failed due to existing DRMAA session.",
                 )
             contact = raw.decode(ENCODING) if raw else None
-            _current = _call(calls.connect, control.cluster(), contact)
+            cell = cells.choose()
+            _process.current = _process.Current(cell, _call(cell.connect, contact))
 
     @staticmethod
     def exit() -> None:
         """Leave the session; its jobs go on (and are lost if they end before a reconnect)."""
-        global _current
-        with _state_lock:
-            record = _current
-            if record is None or not record.open:
+        with _process.lock:
+            session = _process.current
+            if session is None or not session.handle.open:
                 raise exception_for(ErrorCode.NO_ACTIVE_SESSION, "")
-            _current = None
-            _call(control.cluster().disconnect, record)
+            _process.current = None
+            _call(session.cell.disconnect, session.handle)
 
     @staticmethod
     def createJobTemplate() -> JobTemplate:
@@ -164,9 +154,9 @@ class Session:
     @staticmethod
     def runJob(jobTemplate: JobTemplate) -> str:
         """Submit one job; returns its id, e.g. ``'42'``."""
-        record = _active_record()
+        session = _process.active()
         store = template_store(jobTemplate, 3)
-        return _call(calls.run_job, control.cluster(), record, store, Submitter.this_process())
+        return _call(session.cell.run_job, session.handle, store, Submitter.this_process())
 
     @staticmethod
     def runBulkJobs(
@@ -174,42 +164,42 @@ class Session:
     ) -> list[str]:
         """Submit an array job; returns one id per task, e.g. ``['42.1', '42.2']``."""
         begin, end, incr = ct.c_int(beginIndex, 3), ct.c_int(endIndex, 4), ct.c_int(step, 5)
-        record = _active_record()
+        session = _process.active()
         store = template_store(jobTemplate, 2)
         submitter = Submitter.this_process()
-        cluster = control.cluster()
-        return _call(calls.run_bulk_jobs, cluster, record, store, begin, end, incr, submitter)
+        run = session.cell.run_bulk_jobs
+        return _call(run, session.handle, store, begin, end, incr, submitter)
 
     @staticmethod
     def control(jobId: str, operation: str) -> None:
         """Suspend, resume, hold, release or terminate a job (or JOB_IDS_SESSION_ALL)."""
         job_id = _job_id(jobId)
         action = string_to_control_action(operation)
-        record = _active_record()
-        _call(calls.control, control.cluster(), record, job_id, action)
+        session = _process.active()
+        _call(session.cell.control, session.handle, job_id, action)
 
     @staticmethod
     def synchronize(jobIds: Any, timeout: int = -1, dispose: bool = False) -> None:
         """Wait until every listed job has finished; ``dispose`` reaps them too."""
         ids = [_job_id(i) for i in ct.string_vector(jobIds)]
         wait_for = ct.c_integer(timeout, 2)
-        record = _active_record()
-        _call(calls.synchronize, control.cluster(), record, ids, wait_for, bool(dispose))
+        session = _process.active()
+        _call(session.cell.synchronize, session.handle, ids, wait_for, bool(dispose))
 
     @staticmethod
     def wait(jobId: str, timeout: int = -1) -> JobInfo:
         """Wait for a job (or JOB_IDS_SESSION_ANY) to finish; reaps it and returns its info."""
         job_id = _job_id(jobId)
         wait_for = ct.c_integer(timeout, 5)
-        record = _active_record()
-        return _job_info(_call(calls.wait, control.cluster(), record, job_id, wait_for))
+        session = _process.active()
+        return _job_info(_call(session.cell.wait, session.handle, job_id, wait_for))
 
     @staticmethod
     def jobStatus(jobId: str) -> str:
         """The job's state, one of the JobState strings."""
         job_id = _job_id(jobId)
-        record = _active_record()
-        return status_to_string(_call(calls.job_ps, control.cluster(), record, job_id))
+        session = _process.active()
+        return status_to_string(_call(session.cell.job_ps, session.handle, job_id))
 
     def __enter__(self) -> Session:
         self.initialize(self.contactString)

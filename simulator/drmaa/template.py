@@ -12,6 +12,8 @@ import ctypes
 from typing import Any
 
 from simulator.drmaa import _ctypes_rules as ct
+from simulator.drmaa import _process
+from simulator.drmaa.cells import Template
 from simulator.drmaa.const import (
     BLOCK_EMAIL,
     DEADLINE_TIME,
@@ -37,15 +39,13 @@ from simulator.drmaa.const import (
     WD,
 )
 from simulator.drmaa.errors import InvalidJobTemplateException, translate
-from simulator.library.templates import SCALAR_ATTRIBUTES, DeletedTemplate, TemplateStore
+from simulator.library.templates import SCALAR_ATTRIBUTES, DeletedTemplate
 from simulator.model.errors import DrmError, ErrorCode
 
 
 def _library_call(call: Any, *args: Any) -> Any:
     """A template call as the library makes it: only within an active session (measured)."""
-    from simulator.drmaa.session import _active_record
-
-    _active_record()
+    _process.active()
     return _translated(call, *args)
 
 
@@ -58,7 +58,7 @@ def _translated(call: Any, *args: Any) -> Any:
         raise translate(error) from None
 
 
-def template_store(template: object, position: int) -> TemplateStore:
+def template_store(template: object, position: int) -> Template:
     """The library's template behind a ``JobTemplate`` argument, checked as ctypes checks a
     template pointer (NULL is the library's code 4; anything else ctypes refuses)."""
     if template is None:
@@ -199,10 +199,8 @@ class JobTemplate:
 
     def __init__(self, **kwargs: Any) -> None:
         """Allocate a template (a session must be active); keywords set attributes."""
-        from simulator.drmaa.session import _active_record
-
-        _active_record()
-        self._template = TemplateStore()
+        session = _process.active()
+        self._template = _translated(session.cell.new_template, session.handle)
         try:
             for name, value in kwargs.items():
                 setattr(self, name, value)
@@ -215,7 +213,7 @@ class JobTemplate:
         """The names of the scalar attributes the library supports."""
         return list(SCALAR_ATTRIBUTES)
 
-    def _store(self) -> TemplateStore:
+    def _store(self) -> Template:
         return self._template
 
     def delete(self) -> None:
