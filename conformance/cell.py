@@ -254,12 +254,21 @@ def _job_user_home(user: str) -> str:
         return "/tmp"
 
 
-def _as_job_user(argv: Sequence[str], env: dict[str, str]) -> list[str]:
-    """argv that runs ``argv`` with exactly ``env``: as the job user when we are root."""
-    env_args = [f"{k}={v}" for k, v in env.items()]
+def _as_job_user(argv: Sequence[str]) -> list[str]:
+    """argv that runs ``argv`` as the job user when we are root (runuser keeps the
+    environment it is given, setting HOME, USER and LOGNAME to the job user's).
+
+    The environment is passed as the process's environment, never on a command line:
+    any local user can read command lines in /proc, and it may hold the qmaster switch's
+    token.
+    """
     if _is_root():
-        return ["runuser", "-u", JOB_USER, "--", "env", "-i", *env_args, *argv]
-    return ["env", "-i", *env_args, *argv]
+        return ["runuser", "-u", JOB_USER, "--", *argv]
+    return list(argv)
+
+
+#: What the job user's short probes (test -r, test -x) run with.
+_PROBE_ENV = {"PATH": "/usr/bin:/bin"}
 
 
 def _client_env(cell: Cell, path: str) -> dict[str, str]:
@@ -276,13 +285,11 @@ def _check_job(cell: Cell) -> str | None:
         except KeyError:
             return f"no job user {JOB_USER!r} on this machine (root's jobs are refused)"
     qsub = shutil.which("qsub") or "/usr/bin/qsub"
-    argv = _as_job_user(
-        [qsub, *"-sync y -b y -j y -o /dev/null -N cell-check /bin/true".split()],
-        _client_env(cell, "/usr/local/bin:/usr/bin:/bin"),
-    )
+    argv = _as_job_user([qsub, *"-sync y -b y -j y -o /dev/null -N cell-check /bin/true".split()])
+    env = _client_env(cell, "/usr/local/bin:/usr/bin:/bin")
     try:
         out = subprocess.run(
-            argv, capture_output=True, text=True, timeout=CHECK_JOB_TIMEOUT, cwd="/"
+            argv, capture_output=True, text=True, timeout=CHECK_JOB_TIMEOUT, cwd="/", env=env
         )
     except subprocess.TimeoutExpired:
         return f"a /bin/true job did not finish within {CHECK_JOB_TIMEOUT} s"
@@ -443,7 +450,8 @@ def ensure_job_venv(repo: Path) -> Path:
     if stamp.is_file() and stamp.read_text().strip() == want:
         return JOB_VENV / "bin"
     probe = subprocess.run(
-        _as_job_user(["test", "-r", str(repo / "pyproject.toml")], {"PATH": "/usr/bin:/bin"}),
+        _as_job_user(["test", "-r", str(repo / "pyproject.toml")]),
+        env=_PROBE_ENV,
         capture_output=True,
     )
     if probe.returncode != 0:
@@ -451,9 +459,10 @@ def ensure_job_venv(repo: Path) -> Path:
             f"the job user {JOB_USER!r} cannot read this checkout ({repo}): make it readable "
             "(chmod o+rX along the path), or use the docker path"
         )
+    _check_venv_path(JOB_VENV)
     base = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
     log(f"making {JOB_VENV} for {JOB_USER} ({base}, pip install -e {repo} drmaa==0.7.9)")
-    if not (JOB_VENV / "bin" / "python").exists():
+    if not (JOB_VENV / "pyvenv.cfg").exists():
         subprocess.run([base, "-m", "venv", str(JOB_VENV)], check=True, stdout=sys.stderr)
     subprocess.run(
         [
@@ -472,6 +481,18 @@ def ensure_job_venv(repo: Path) -> Path:
     subprocess.run(["chmod", "-R", "a+rX", str(JOB_VENV)], check=True)
     stamp.write_text(want + "\n")
     return JOB_VENV / "bin"
+
+
+def _check_venv_path(path: Path) -> None:
+    """Refuse to pip-install (and chmod -R) as root anywhere but in a venv of ours: a path
+    that does not exist yet, an empty directory, or a venv (it has pyvenv.cfg)."""
+    if not path.is_absolute():
+        raise NoCell(f"DRMAA_TESTKIT_JOB_VENV must be an absolute path, not {str(path)!r}")
+    if path.exists() and any(path.iterdir()) and not (path / "pyvenv.cfg").is_file():
+        raise NoCell(
+            f"DRMAA_TESTKIT_JOB_VENV={path} is neither a venv nor empty: refusing to install "
+            "into it as root"
+        )
 
 
 def _command_env(extra: dict[str, str], home: str, user: str, path: str) -> dict[str, str]:
@@ -517,11 +538,9 @@ def run_here(cell: Cell, command: Sequence[str], extra_env: dict[str, str]) -> i
     env = _command_env(extra_env, home, user, path)
     env.update(cell.sge_env())
     env["CELL_CWD"] = cwd
-    argv = _as_job_user(
-        ["bash", "-c", _RUN_SCRIPT, str(repo / "docker" / "sge-env.sh"), *command], env
-    )
+    argv = _as_job_user(["bash", "-c", _RUN_SCRIPT, str(repo / "docker" / "sge-env.sh"), *command])
     log(f"running as {user}: {shlex.join(command)}")
-    proc = subprocess.Popen(argv, cwd="/")
+    proc = subprocess.Popen(argv, cwd="/", env=env)
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -531,7 +550,7 @@ def run_here(cell: Cell, command: Sequence[str], extra_env: dict[str, str]) -> i
 
 def _user_can_enter(path: str) -> bool:
     probe = ["test", "-x", path, "-a", "-r", path]
-    return subprocess.run(_as_job_user(probe, {"PATH": "/usr/bin:/bin"})).returncode == 0
+    return subprocess.run(_as_job_user(probe), env=_PROBE_ENV).returncode == 0
 
 
 # ---------------------------------------------------------------------------- docker
@@ -976,17 +995,36 @@ def get_cell(args: argparse.Namespace, state: State, timings: Timings) -> tuple[
     raise NoCell("no Grid Engine cell available. Tried:\n  - " + "\n  - ".join(tried))
 
 
-def teardown(cell: Cell, client: Any, state: State) -> None:
-    with contextlib.suppress(Exception):
-        if cell.started_container and cell.container and client is not None:
-            remove_container(client, cell.container)
-            state.forget_container(cell.container)
-        if cell.started_engine:
-            stop_engine(state)
-        if cell.started_daemons:
+def teardown(cell: Cell, client: Any, state: State) -> list[str]:
+    """Undo what this run started: each clean-up is tried whatever the others did, and
+    every one that failed is reported (and returned)."""
+    steps: list[tuple[str, Callable[[], None]]] = []
+    if cell.started_container and cell.container and client is not None:
+        container = cell.container
+
+        def remove() -> None:
+            remove_container(client, container)
+            state.forget_container(container)
+
+        steps.append(("remove the container", remove))
+    if cell.started_engine:
+        steps.append(("stop the Docker engine", lambda: stop_engine(state)))
+    if cell.started_daemons:
+
+        def stop() -> None:
             log("stopping the native cell this run started (docker/stop-sge.sh)")
             stop_native()
             state.update(native_started=False)
+
+        steps.append(("stop the native cell", stop))
+    failures = []
+    for what, step in steps:
+        try:
+            step()
+        except Exception as exc:
+            failures.append(f"could not {what}: {type(exc).__name__}: {_short(exc)}")
+            log(f"teardown: could not {what}: {exc}")
+    return failures
 
 
 # ---------------------------------------------------------------------------- commands
@@ -997,7 +1035,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not command:
         print("usage: python -m conformance.cell run [options] -- COMMAND...", file=sys.stderr)
         return 2
-    extra_env = dict(item.split("=", 1) for item in args.env)
+    extra_env = dict(args.env)
     state, timings = State(), Timings()
     client = None
     try:
@@ -1035,7 +1073,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             log("--keep: leaving the cell running (`python -m conformance.cell stop` ends it)")
         else:
             with timings.phase("teardown"):
-                teardown(cell, client, state)
+                failures = teardown(cell, client, state)
+            if failures and code == 0:
+                print(f"drmaa-testkit: teardown failed: {'; '.join(failures)}", file=sys.stderr)
+                code = 1
         log(f"exit status {code}; timings: {timings.summary()}")
     return code
 
@@ -1083,6 +1124,14 @@ def cmd_stop(args: argparse.Namespace) -> int:
         state.data["native_started"] = False
     state.save()
     return rc
+
+
+def _env_item(text: str) -> tuple[str, str]:
+    """``--env NAME=VALUE``: refused with a usage error when it is not one."""
+    name, sep, value = text.partition("=")
+    if not sep or not name or "\0" in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    return name, value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -1145,6 +1194,7 @@ def _parser() -> argparse.ArgumentParser:
         "--env",
         action="append",
         default=[],
+        type=_env_item,
         metavar="NAME=VALUE",
         help="extra environment for COMMAND (repeatable)",
     )

@@ -7,9 +7,11 @@ hands its address to the suite in ``DRMAA_TESTKIT_QMASTER_SWITCH=host:port:token
 (loopback reaches it from a host-network container too). The ``sge`` backend's outage
 hook is :func:`remote_switch` on that address.
 
-Protocol: one line ``TOKEN stop`` or ``TOKEN start`` per connection; the answer is one line,
-``ok`` or ``error: WHY`` (its lines joined by `` | ``), once the qmaster is down (or back
-and running jobs).
+Protocol: one line ``TOKEN stop`` or ``TOKEN start`` per connection (at most
+:data:`MAX_REQUEST` bytes, read within :data:`REQUEST_TIMEOUT` seconds); the answer is one
+line, ``ok`` or ``error: WHY`` (its lines joined by `` | ``), once the qmaster is down (or
+back and running jobs). Each connection is served by a thread of its own, so a slow or
+silent client holds up nobody; the actions themselves run one at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from collections.abc import Callable
 ENV = "DRMAA_TESTKIT_QMASTER_SWITCH"
 #: How long a client waits for the answer: a restart includes the cell's health-check job.
 ANSWER_TIMEOUT = 300.0
+#: The longest request line read, and how long a client may take to send it.
+MAX_REQUEST = 256
+REQUEST_TIMEOUT = 10.0
 
 
 class QmasterSwitch:
@@ -67,18 +72,30 @@ class QmasterSwitch:
                 conn, _ = self._server.accept()
             except OSError:  # closed by __exit__
                 return
-            with conn:
-                conn.settimeout(10)
+            threading.Thread(
+                target=self._serve_one, args=(conn,), name="qmaster-switch-client", daemon=True
+            ).start()
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(REQUEST_TIMEOUT)
+            try:
+                line = conn.makefile("rb").readline(MAX_REQUEST + 1)
+            except OSError:
+                return
+            if len(line) > MAX_REQUEST or not line.endswith(b"\n"):
+                answer = "error: bad token or request"
+            else:
                 try:
-                    request = conn.makefile("r", encoding="ascii").readline().split()
-                except (OSError, UnicodeDecodeError):
-                    continue
+                    request = line.decode("ascii").split()
+                except UnicodeDecodeError:
+                    request = []
                 # One line, whatever the action printed: the client reads one.
                 answer = " | ".join(self._handle(request).splitlines())
-                try:
-                    conn.sendall(answer.encode("utf-8", "replace") + b"\n")
-                except OSError:
-                    pass
+            try:
+                conn.sendall(answer.encode("utf-8", "replace") + b"\n")
+            except OSError:
+                pass
 
     def _handle(self, request: list[str]) -> str:
         if len(request) != 2 or not hmac.compare_digest(request[0], self._token):

@@ -16,6 +16,13 @@
 set -euo pipefail
 
 DIR="${DRMAA_TESTKIT_DOCKER_DIR:-/var/lib/drmaa-testkit-docker}"
+# The directory is the engine's alone: stop unmounts and deletes under it. Refuse one
+# that could hold anything else (a relative path, /, a top-level system directory).
+case "$DIR" in
+    /*/*) ;;
+    *) echo "dockerd.sh: DRMAA_TESTKIT_DOCKER_DIR must be an absolute path at least two levels deep, not '$DIR'" >&2; exit 2 ;;
+esac
+MARK="$DIR/.drmaa-testkit-docker"  # made by start: proof the directory is ours
 SOCK="$DIR/docker.sock"
 PIDFILE="$DIR/dockerd.pid"
 EXEC_ROOT="$DIR/exec"      # short on purpose: containerd puts unix sockets under it
@@ -56,6 +63,14 @@ install_engine() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null
     rm -f "$policy"; trap - EXIT
+    # On a systemd host the package's units would start the default engine, default bridge
+    # and all, at the next boot or socket activation: mask them (what `systemctl mask`
+    # does, done by hand so that it also works where systemd is not running).
+    if [ -d /etc/systemd/system ]; then
+        ln -sf /dev/null /etc/systemd/system/docker.service
+        ln -sf /dev/null /etc/systemd/system/docker.socket
+        log "masked the docker.service and docker.socket units"
+    fi
     log "docker.io installed: $(dockerd --version)"
 }
 
@@ -68,6 +83,7 @@ start() {
     pid_alive && die "dockerd (pid $(cat "$PIDFILE")) runs but does not answer on $SOCK; run '$0 stop' first"
     install_engine
     mkdir -p "$DIR" "$EXEC_ROOT" "$DATA_ROOT"
+    touch "$MARK"
     chmod 711 "$DIR"
     # Our own (empty) config file, so a machine-wide /etc/docker/daemon.json is not read.
     [ -s "$CONFIG" ] || echo '{}' > "$CONFIG"
@@ -96,10 +112,12 @@ start() {
 
 unmount_leftovers() {
     # dockerd leaves a network-namespace bind mount (exec root/netns/default) and, if it
-    # died hard, overlay mounts under its data root: unmount everything under $DIR,
-    # deepest first.
+    # died hard, overlay mounts under its data root: unmount everything under those two,
+    # deepest first, and only in a directory that start made.
     local m
-    findmnt -rn -o TARGET 2>/dev/null | awk -v d="$DIR/" 'index($0, d) == 1' | sort -r |
+    [ -e "$MARK" ] || { log "no $MARK: not unmounting anything under $DIR"; return 0; }
+    findmnt -rn -o TARGET 2>/dev/null |
+        awk -v e="$EXEC_ROOT/" -v d="$DATA_ROOT/" 'index($0, e) == 1 || index($0, d) == 1' | sort -r |
         while read -r m; do
             umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
             log "unmounted $m"

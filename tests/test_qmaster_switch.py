@@ -58,3 +58,23 @@ def test_a_wrong_token_is_refused() -> None:
 def test_a_malformed_address_is_refused() -> None:
     with pytest.raises(ValueError, match="host:port:token"):
         remote_switch("localhost")
+
+
+def test_a_silent_client_holds_up_nobody() -> None:
+    """A client that connects and says nothing (or too much) does not stall the others."""
+    import socket
+    import time
+
+    calls: list[str] = []
+    with _switch(calls) as switch:
+        host, port, _ = switch.address.rsplit(":", 2)
+        silent = socket.create_connection((host, int(port)))
+        flood = socket.create_connection((host, int(port)))
+        flood.sendall(b"x" * 100_000)  # no end of line: answered, not read for ever
+        started = time.monotonic()
+        remote_switch(switch.address)(False)
+        assert time.monotonic() - started < 2
+        assert flood.makefile("rb").readline() == b"error: bad token or request\n"
+        silent.close()
+        flood.close()
+    assert calls == ["stop", "start"]
