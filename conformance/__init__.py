@@ -7,6 +7,9 @@ unchanged on every backend chosen with ``--drmaa-backend``:
     the simulator (``simulator.drmaa``) on the real clock (the default);
 ``sim-virtual``
     the simulator on its virtual clock: jobs are modelled, waits advance time instantly;
+``binding-sim`` / ``binding-sim-virtual``
+    the real ``drmaa`` package (drmaa-python) over the project's C ``libdrmaa``, talking to
+    a simulated qmaster daemon started for the run: a binding validated without a cluster;
 ``sge``
     the real ``drmaa`` package on Grid Engine's ``libdrmaa``, against a running cell;
 any import path
@@ -19,4 +22,4 @@ report written by ``--drmaa-report=DIR``.
 __all__ = ["BACKEND_NAMES"]
 
 #: The backend names the plugin knows; anything else is taken as an import path.
-BACKEND_NAMES = ("sim", "sim-virtual", "sge")
+BACKEND_NAMES = ("sim", "sim-virtual", "binding-sim", "binding-sim-virtual", "sge")

@@ -14,6 +14,7 @@ missing; the plugin then makes every case *error* with that message (never skip)
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
@@ -64,6 +65,10 @@ class Backend:
     _make_job_dir: Callable[[], str] = field(default=tempfile.mkdtemp, repr=False)
     #: Run once when the test run ends.
     _close: Callable[[], None] | None = field(default=None, repr=False)
+    #: A simulated cell (prompt, resettable): the suite may reset it between cases.
+    simulated: bool = False
+    #: The cell lives in this process (two such backends would share it).
+    in_process: bool = False
 
     @property
     def virtual(self) -> bool:
@@ -71,7 +76,7 @@ class Backend:
 
     @property
     def is_simulator(self) -> bool:
-        return self.name in ("sim", "sim-virtual")
+        return self.simulated
 
     def reset(self) -> None:
         """Bring the implementation back to an empty cluster (simulator only)."""
@@ -115,6 +120,10 @@ def resolve(name: str) -> Backend:
         return _simulator(name, clock="real")
     if name == "sim-virtual":
         return _simulator(name, clock="virtual")
+    if name == "binding-sim":
+        return _binding_simulator(name, clock="real")
+    if name == "binding-sim-virtual":
+        return _binding_simulator(name, clock="virtual")
     if name == "sge":
         return _sge()
     return _import_path(name)
@@ -125,7 +134,9 @@ def _describe_exc(exc: BaseException) -> str:
 
 
 def _simulator(name: str, clock: str) -> Backend:
-    backend = Backend(name=name, clock=clock, real_jobs=(clock == "real"))
+    backend = Backend(
+        name=name, clock=clock, real_jobs=(clock == "real"), simulated=True, in_process=True
+    )
     try:
         module = importlib.import_module("simulator.drmaa")
         control = importlib.import_module("simulator.control")
@@ -166,6 +177,59 @@ def _simulator(name: str, clock: str) -> Backend:
     if clock == "virtual":
         backend._advance = control.advance
         backend._now = control.now
+    return backend
+
+
+def _binding_simulator(name: str, clock: str) -> Backend:
+    """The real binding (drmaa-python) over our C libdrmaa, talking to a simulated qmaster
+    daemon started for the run: what validates a binding without a cluster."""
+    backend = Backend(name=name, clock=clock, real_jobs=(clock == "real"), simulated=True)
+    try:
+        control = importlib.import_module("simulator.control")
+        native = importlib.import_module("simulator.native")
+        server = importlib.import_module("simulator.server")
+        library = native.library_path()
+    except Exception as exc:
+        backend.error = (
+            f"backend {name!r}: the simulator's C library or daemon is missing: "
+            f"{_describe_exc(exc)} (pip install the project: its build compiles libdrmaa)"
+        )
+        return backend
+    job_user = control.harness_job_user()
+    home = control.make_job_dir(job_user, prefix="drmaa-testkit-home-")
+    stack = contextlib.ExitStack()
+    stack.callback(shutil.rmtree, home, True)
+    settings = {"clock": clock, "job_user": job_user, "home": home}
+    try:
+        qmaster = stack.enter_context(server.running(**settings))
+        os.environ[server.ENV] = qmaster.path
+        os.environ["DRMAA_LIBRARY_PATH"] = library
+        module = importlib.import_module("drmaa")
+    except Exception as exc:
+        stack.close()
+        backend.error = f"backend {name!r}: cannot start it: {_describe_exc(exc)}"
+        return backend
+    loaded = getattr(getattr(module, "wrappers", None), "_lib", None)
+    if loaded is not None and getattr(loaded, "_name", library) != library:
+        stack.close()
+        backend.error = (
+            f"backend {name!r}: drmaa was imported earlier with another library "
+            f"({loaded._name}): run this backend in a process of its own"
+        )
+        return backend
+    backend.module = module
+    backend.description = (
+        f"drmaa {getattr(module, '__version__', '?')} ({module.__file__}) over {library}, "
+        f"daemon on {qmaster.path}, {clock} clock"
+        + (f", jobs run as {job_user}" if job_user else "")
+    )
+    backend._reset = lambda: qmaster.reset(**settings)
+    backend._close = stack.close
+    backend._make_job_dir = lambda: control.make_job_dir(job_user)
+    backend.qmaster_switch = qmaster.set_reachable
+    if clock == "virtual":
+        backend._advance = qmaster.advance
+        backend._now = qmaster.now
     return backend
 
 

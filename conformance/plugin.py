@@ -60,8 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="NAME",
         help="what is tested: sim (simulator, real clock; default), sim-virtual (simulator, "
-        "virtual clock), sge (the drmaa package on a running Grid Engine cell), or the import "
-        "path of any drmaa-compatible module",
+        "virtual clock), binding-sim[-virtual] (the drmaa package over the project's C "
+        "libdrmaa and a simulated qmaster daemon), sge (the drmaa package on a running Grid "
+        "Engine cell), or the import path of any drmaa-compatible module",
     )
     group.addoption(
         "--drmaa-spec-only",
@@ -178,7 +179,7 @@ def drmaa_peer_backend(
 
 
 def _checked_peer(peer: Backend, name: str, drmaa_backend: Backend) -> Backend:
-    if peer.is_simulator and drmaa_backend.is_simulator:
+    if peer.in_process and drmaa_backend.in_process:
         pytest.fail(
             f"--drmaa-peer={name} beside --drmaa-backend={drmaa_backend.name}: both would drive "
             "the one simulated cluster of this process; compare a simulator with sge or an "
