@@ -31,7 +31,7 @@ from simulator.library import calls
 from simulator.library.submission import Submitter
 from simulator.library.templates import SCALAR_ATTRIBUTES, VECTOR_ATTRIBUTES, TemplateStore
 from simulator.model import Connection, DrmError, ErrorCode
-from simulator.server.wire import Field, ProtocolError, data, encode, read_frame, text
+from simulator.server.wire import Field, FrameReader, ProtocolError, data, encode, text
 
 ENV = "DRMAA_TESTKIT_QMASTER"
 
@@ -178,11 +178,11 @@ class Daemon:
     # -- one client connection -----------------------------------------------------------
     def _serve_client(self, client: socket.socket) -> None:
         handler = object()  # this connection, as an anchor
-        stream = client.makefile("rb")
+        reader = FrameReader(client)
         try:
             while True:
                 try:
-                    request = read_frame(stream)
+                    request = reader.read()
                 except (ProtocolError, OSError):
                     break
                 if request is None:
@@ -193,7 +193,6 @@ class Daemon:
                 except OSError:
                     break
         finally:
-            stream.close()
             client.close()
             self._anchor_closed(handler)
 
@@ -202,8 +201,9 @@ class Daemon:
         run = self._ops.get(op or b"")
         if run is None:
             return _error(ErrorCode.INVALID_ARGUMENT, f"unknown operation {op!r}")
+        del request[0]
         try:
-            return [b"0", b"", *run(request[1:], handler)]
+            return [b"0", b"", *run(request, handler)]
         except DrmError as error:
             return _error(error.code, error.message)
         except Refused as refused:
@@ -227,9 +227,8 @@ class Daemon:
 
     # -- sessions ------------------------------------------------------------------------
     def _session(self, args: list[Field]) -> ClientSession:
-        token = text(args[0])
-        with self._lock:
-            session = self._sessions.get(token or "")
+        # A plain dict read is atomic: no lock on every request's way.
+        session = self._sessions.get(text(args[0]) or "")
         if session is None or not session.conn.open:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION, "No active session")
         return session
