@@ -64,3 +64,25 @@ def test_binding_suite_passes_unmodified(binding_tests: Path, tmp_path: Path):
     assert "Ran 19 tests" in report, report
     assert done.returncode == 0, report
     assert report.rstrip().endswith("OK"), report
+
+
+def test_binding_suite_passes_over_our_c_library(binding_tests: Path, tmp_path: Path):
+    """The same suite through the real binding's ctypes code, over the project's C
+    libdrmaa and a simulated qmaster daemon: what a binding's CI can run without a cell."""
+    import os
+
+    from simulator import server
+    from simulator.native import library_path
+
+    home = os.environ["DRMAA_SIM_HOME"]  # tests/conftest.py's scratch home: jobs write there
+    user = os.environ.get("DRMAA_SIM_JOB_USER")
+    with server.running(clock="real", dispatch_delay=1, job_user=user, home=home) as qmaster:
+        env = {**os.environ, server.ENV: qmaster.path, "DRMAA_LIBRARY_PATH": library_path()}
+        done = subprocess.run(
+            [sys.executable, "-m", "nose", "-v", str(binding_tests)],
+            capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env,
+        )  # fmt: skip
+    report = done.stderr
+    assert "Ran 19 tests" in report, report
+    assert done.returncode == 0, report
+    assert report.rstrip().endswith("OK"), report
