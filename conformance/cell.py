@@ -124,9 +124,10 @@ IMAGE_INPUTS = (
     "docker/stop-sge.sh",
     "docker/sge-env.sh",
     "pyproject.toml",
+    "setup.py",
 )
 #: What the build context holds (docker/Dockerfile COPYs only these).
-CONTEXT_FILES = ("pyproject.toml", "README.md")
+CONTEXT_FILES = ("pyproject.toml", "setup.py", "README.md")
 CONTEXT_DIRS = ("simulator", "conformance", "docker")
 
 
@@ -443,10 +444,19 @@ def ensure_job_venv(repo: Path) -> Path:
 
     Root's interpreter (pyenv under /root, a tox env) is not readable by the job user, so
     COMMAND gets its own: Debian's python3 (or this interpreter), ``pip install -e`` of
-    this checkout and ``drmaa==0.7.9``. Re-installed when pyproject.toml changes.
+    this checkout and ``drmaa==0.7.9``. Re-installed when what the install builds from
+    changes (pyproject.toml, setup.py, the C library's sources).
     """
     stamp = JOB_VENV / ".drmaa-testkit-installed"
-    want = hashlib.sha256((repo / "pyproject.toml").read_bytes() + str(repo).encode()).hexdigest()
+    inputs = [
+        repo / "pyproject.toml",
+        repo / "setup.py",
+        *sorted(repo.glob("simulator/native/*.[ch]")),
+    ]
+    digest = hashlib.sha256(str(repo).encode())
+    for path in inputs:
+        digest.update(path.read_bytes())
+    want = digest.hexdigest()
     if stamp.is_file() and stamp.read_text().strip() == want:
         return JOB_VENV / "bin"
     probe = subprocess.run(
@@ -705,6 +715,8 @@ def build_context(repo: Path) -> io.BytesIO:
             for path in sorted((repo / top).rglob("*")):
                 rel = path.relative_to(repo)
                 if "__pycache__" in rel.parts or path.suffix == ".pyc" or path.is_symlink():
+                    continue
+                if ".so" in path.suffixes:  # built here: the image builds its own
                     continue
                 if path.is_file():
                     add(tar, path, str(rel))

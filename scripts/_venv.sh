@@ -1,5 +1,6 @@
 # Sourced by the scripts beside it: make sure .venv exists with the project installed.
-# Re-installs only when pyproject.toml changed since the last install.
+# Re-installs (which also compiles the C library) only when pyproject.toml, setup.py or the
+# library's sources changed since the last install.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${DRMAA_TESTKIT_VENV:-$ROOT/.venv}"
@@ -9,7 +10,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 stamp="$VENV/.drmaa-testkit-installed"
-want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT"/simulator/native/*.[ch] | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test]"
