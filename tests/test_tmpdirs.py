@@ -142,3 +142,54 @@ def test_tmpdirs_of_another_users_jobs_are_theirs_and_reachable(tmp_path):
         assert (st.st_uid, st.st_gid) == (65534, 65534)
     finally:
         dirs.close()
+
+
+KILLED_SIMULATOR = """
+import os, sys, time
+from simulator import control
+import simulator.drmaa as drmaa
+control.reset(clock="real", home=sys.argv[1])
+s = drmaa.Session(); s.initialize()
+jt = s.createJobTemplate(); jt.remoteCommand = "/bin/sh"
+jt.args = ["-c", f"echo $$ > {sys.argv[1]}/pid; (sleep 300 &); exec sleep 300"]
+jt.outputPath = ":/dev/null"; jt.joinFiles = True
+s.runJob(jt)
+while not os.path.exists(os.path.join(sys.argv[1], "pid")):
+    time.sleep(0.01)
+print("ready", flush=True)
+time.sleep(300)
+"""
+
+
+def test_jobs_of_a_killed_simulator_die_when_the_next_one_starts(job_dir, monkeypatch):
+    """kill -9 of a simulator leaves its jobs running, orphaned: the next simulator to make
+    a root in the same place kills them (found by their TMPDIR) and removes the root."""
+    import sys
+    import time
+
+    script = job_dir / "sim.py"
+    script.write_text(KILLED_SIMULATOR)
+    env = {**os.environ, "TMPDIR": str(job_dir)}
+    simulator = subprocess.Popen(
+        [sys.executable, str(script), str(job_dir)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert simulator.stdout is not None and simulator.stdout.readline() == "ready\n"
+    job = int((job_dir / "pid").read_text())
+    simulator.kill()
+    simulator.wait()
+    simulator.stdout.close()
+    os.kill(job, 0)  # still running, orphaned
+    (dead_root,) = [p for p in job_dir.iterdir() if p.name.startswith(ROOT_PREFIX)]
+    monkeypatch.setattr(tmpdirs_module, "_swept", set())
+    TmpDirs(str(job_dir)).close()
+    for _ in range(100):
+        try:
+            os.kill(job, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("the orphaned job survived the sweep")
+    assert not dead_root.exists()
+    leftovers = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
+    assert leftovers.stdout == "", "the job's own child survived the sweep"

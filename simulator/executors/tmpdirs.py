@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import threading
@@ -140,8 +141,10 @@ class TmpDirs:
 
 
 def sweep_dead_roots(parent: str) -> None:
-    """Remove the roots of simulators that were killed before they could (``kill -9``, a
-    CI time-out): their names carry their pid, and no process has that pid now."""
+    """Clean up after simulators that were killed before they could (``kill -9``, a CI
+    time-out): their roots' names carry their pid, and no process has that pid now. Their
+    jobs may still run, orphaned: those are killed first, found by the TMPDIR in their
+    environment, which points into the dead root."""
     uid = os.getuid()
     try:
         entries = list(os.scandir(parent))
@@ -157,9 +160,31 @@ def sweep_dead_roots(parent: str) -> None:
                 continue
             os.kill(int(pid), 0)
         except ProcessLookupError:
+            kill_orphaned_jobs(entry.path)
             shutil.rmtree(entry.path, ignore_errors=True)
         except OSError:
             pass  # alive (someone else's), or gone already
+
+
+def kill_orphaned_jobs(root: str) -> int:
+    """SIGKILL every process whose TMPDIR lies in ``root`` (the jobs of a simulator that
+    died, and whatever they started); how many there were. Only processes whose
+    environment this process may read are seen: its own user's, or anybody's for root."""
+    marker = b"\0TMPDIR=" + os.fsencode(root) + b"/"
+    killed = 0
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as environ:
+                if marker not in b"\0" + environ.read():
+                    continue
+            os.kill(int(name), signal.SIGKILL)
+            killed += 1
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return killed
 
 
 def _empty(path: str) -> bool:
