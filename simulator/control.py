@@ -73,14 +73,15 @@ def _env_delay() -> float:
         raise ValueError(f"DRMAA_SIM_DISPATCH_DELAY must be seconds >= 0, not {value!r}") from None
 
 
-def _job_user(name: str | None) -> JobUser:
+def _job_user(name: str | None, min_uid: int) -> JobUser:
     if name is None:
         name = os.environ.get("DRMAA_SIM_JOB_USER") or None
     if name is None:
         user = JobUser.caller()
-        if user.uid == 0:
+        if user.uid < min_uid:
             warnings.warn(
-                "the simulated cell refuses root's jobs, as Grid Engine does (min_uid 1000): "
+                f"the simulated cell refuses uid {user.uid}'s jobs, as Grid Engine does "
+                f"(min_uid {min_uid}): "
                 "name an unprivileged user to run them as, with DRMAA_SIM_JOB_USER or "
                 "simulator.control.reset(job_user=...)",
                 stacklevel=4,
@@ -109,7 +110,7 @@ def _build(
         home = os.environ.get("DRMAA_SIM_HOME") or None
     if home is not None and not os.path.isabs(home):
         raise ValueError(f"home must be an absolute path, not {home!r}")
-    user = _job_user(job_user)
+    user = _job_user(job_user, min_uid)
     owner = Owner(user.name, user.uid, user.gid)
     limits = {"owner": owner, "min_uid": min_uid, "min_gid": min_gid}
     if clock == "virtual":

@@ -75,7 +75,7 @@ def test_only_root_may_run_jobs_as_another_user():
 @pytest.mark.parametrize("clock", ["real", "virtual"])
 def test_root_is_refused_like_on_grid_engine(clock, monkeypatch):
     monkeypatch.delenv("DRMAA_SIM_JOB_USER", raising=False)
-    with pytest.warns(UserWarning, match="refuses root's jobs"):
+    with pytest.warns(UserWarning, match="refuses uid 0's jobs"):
         control.reset(clock=clock)
     sim_drmaa.Session.initialize()
     try:
@@ -88,6 +88,17 @@ def test_root_is_refused_like_on_grid_engine(clock, monkeypatch):
     finally:
         sim_drmaa.Session.exit()
         control.reset(job_user=JOB_USER)
+
+
+@as_root
+def test_a_cell_that_accepts_root_does_not_warn(monkeypatch):
+    import warnings
+
+    monkeypatch.delenv("DRMAA_SIM_JOB_USER", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        control.reset(clock="virtual", min_uid=0, min_gid=0)
+    control.reset(job_user=JOB_USER)
 
 
 def test_settings_that_mean_nothing_are_refused():
