@@ -119,14 +119,16 @@ def test_contact_is_empty_without_a_session(lib):
     assert buf.value == b""
 
 
-def test_strerror_has_a_text_for_every_code(lib):
+def test_strerror_has_grid_engines_text_for_every_code(lib):
     lib.drmaa_strerror.restype = c_char_p
     lib.drmaa_strerror.argtypes = [c_int]
     texts = [lib.drmaa_strerror(code) for code in range(26)]
     assert all(isinstance(text, bytes) and text for text in texts)
     assert len(set(texts)) == 26
+    assert texts[18] == b"The job specified by the 'jobid' does not exist."  # drmaa_driver
+    assert texts[23] == b"time-out condition"
     for code in (-1, 26, 1000):
-        assert lib.drmaa_strerror(code)  # never NULL
+        assert lib.drmaa_strerror(code) is None  # NULL, as Grid Engine's
 
 
 # -- decoding stat -----------------------------------------------------------------------

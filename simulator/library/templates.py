@@ -84,7 +84,10 @@ class TemplateStore:
     def set_vector(self, name: str | None, values: list[str]) -> None:
         self.check_alive()
         if name not in VECTOR_ATTRIBUTES:
-            raise DrmError(ErrorCode.INVALID_ARGUMENT, "")
+            # Unlike a scalar's (empty text), measured through the C API: drmaa_driver.
+            raise DrmError(
+                ErrorCode.INVALID_ARGUMENT, "The input value for an argument is invalid."
+            )
         self.vectors[name] = list(values)
         self.spec_cache = None
 

@@ -650,41 +650,51 @@ int drmaa_wtermsig(char *signal, size_t signal_len, int stat, char *error_diagno
 
 /* ---- information ------------------------------------------------------------------- */
 
+/* The texts Grid Engine 8.1.9's drmaa_strerror returns, as measured by
+ * conformance/native/drmaa_driver.c (conformance/native/drmaa_driver.expected). */
 static const char *const error_texts[] = {
-    [DRMAA_ERRNO_SUCCESS] = "Success.",
-    [DRMAA_ERRNO_INTERNAL_ERROR] = "An unexpected error occurred inside the DRMAA library.",
-    [DRMAA_ERRNO_DRM_COMMUNICATION_FAILURE] = "The DRM system could not be reached.",
-    [DRMAA_ERRNO_AUTH_FAILURE] = "The request was not authorized.",
-    [DRMAA_ERRNO_INVALID_ARGUMENT] = "An argument has an invalid value.",
-    [DRMAA_ERRNO_NO_ACTIVE_SESSION] = "No DRMAA session is open.",
-    [DRMAA_ERRNO_NO_MEMORY] = "Memory ran out.",
-    [DRMAA_ERRNO_INVALID_CONTACT_STRING] = "The contact string is invalid.",
+    [DRMAA_ERRNO_SUCCESS] = "Routine returned normally with success.",
+    [DRMAA_ERRNO_INTERNAL_ERROR] =
+        "Unexpected or internal DRMAA error like memory allocation, system call failure, etc.",
+    [DRMAA_ERRNO_DRM_COMMUNICATION_FAILURE] = "Could not contact DRM system",
+    [DRMAA_ERRNO_AUTH_FAILURE] =
+        "The specified request is not processed successfully due to authorization failure.",
+    [DRMAA_ERRNO_INVALID_ARGUMENT] = "The input value for an argument is invalid.",
+    [DRMAA_ERRNO_NO_ACTIVE_SESSION] = "No active session",
+    [DRMAA_ERRNO_NO_MEMORY] = "failed allocating memory",
+    [DRMAA_ERRNO_INVALID_CONTACT_STRING] = "Initialization failed due to invalid contact string.",
     [DRMAA_ERRNO_DEFAULT_CONTACT_STRING_ERROR] =
-        "The DRM system could not be reached through the default contact string.",
-    [DRMAA_ERRNO_NO_DEFAULT_CONTACT_STRING_SELECTED] = "No default contact string is selected.",
-    [DRMAA_ERRNO_DRMS_INIT_FAILED] = "The DRM system could not be initialized.",
-    [DRMAA_ERRNO_ALREADY_ACTIVE_SESSION] = "A DRMAA session is open already.",
-    [DRMAA_ERRNO_DRMS_EXIT_ERROR] = "Leaving the DRM system failed.",
-    [DRMAA_ERRNO_INVALID_ATTRIBUTE_FORMAT] = "An attribute value has an invalid format.",
-    [DRMAA_ERRNO_INVALID_ATTRIBUTE_VALUE] = "An attribute value is invalid.",
+        "DRMAA could not use the default contact string to connect to DRM system.",
+    [DRMAA_ERRNO_NO_DEFAULT_CONTACT_STRING_SELECTED] =
+        "No default contact string was provided or selected.",
+    [DRMAA_ERRNO_DRMS_INIT_FAILED] = "Initialization failed due to failure to init DRM system.",
+    [DRMAA_ERRNO_ALREADY_ACTIVE_SESSION] = "Initialization failed due to existing DRMAA session.",
+    [DRMAA_ERRNO_DRMS_EXIT_ERROR] = "DRM system disengagement failed.",
+    [DRMAA_ERRNO_INVALID_ATTRIBUTE_FORMAT] = "The format for the job attribute value is invalid.",
+    [DRMAA_ERRNO_INVALID_ATTRIBUTE_VALUE] = "The value for the job attribute is invalid.",
     [DRMAA_ERRNO_CONFLICTING_ATTRIBUTE_VALUES] =
-        "An attribute value conflicts with another attribute's.",
-    [DRMAA_ERRNO_TRY_LATER] = "The DRM system cannot take the request now; try again later.",
-    [DRMAA_ERRNO_DENIED_BY_DRM] = "The DRM system refused the job.",
-    [DRMAA_ERRNO_INVALID_JOB] = "There is no such job.",
-    [DRMAA_ERRNO_RESUME_INCONSISTENT_STATE] = "The job is not suspended; it cannot be resumed.",
-    [DRMAA_ERRNO_SUSPEND_INCONSISTENT_STATE] = "The job is not running; it cannot be suspended.",
-    [DRMAA_ERRNO_HOLD_INCONSISTENT_STATE] = "The job cannot be put on hold.",
-    [DRMAA_ERRNO_RELEASE_INCONSISTENT_STATE] = "The job is not on hold; it cannot be released.",
-    [DRMAA_ERRNO_EXIT_TIMEOUT] = "The time-out ran out before the jobs finished.",
-    [DRMAA_ERRNO_NO_RUSAGE] = "The job finished, but its resource usage is not available.",
-    [DRMAA_ERRNO_NO_MORE_ELEMENTS] = "The list has no more elements.",
+        "The value of this attribute is conflicting with a previously set attributes.",
+    [DRMAA_ERRNO_TRY_LATER] =
+        "Could not pass job now to DRM system. A retry may succeed however (saturation).",
+    [DRMAA_ERRNO_DENIED_BY_DRM] =
+        "The DRM system rejected the job. The job will never be accepted due "
+        "to DRM configuration or job template settings.",
+    [DRMAA_ERRNO_INVALID_JOB] = "The job specified by the 'jobid' does not exist.",
+    [DRMAA_ERRNO_RESUME_INCONSISTENT_STATE] =
+        "The job has not been suspended. The RESUME request will not be processed.",
+    [DRMAA_ERRNO_SUSPEND_INCONSISTENT_STATE] =
+        "The job has not been running, and it cannot be suspended.",
+    [DRMAA_ERRNO_HOLD_INCONSISTENT_STATE] = "The job cannot be moved to a HOLD state.",
+    [DRMAA_ERRNO_RELEASE_INCONSISTENT_STATE] = "The job is not in a HOLD state.",
+    [DRMAA_ERRNO_EXIT_TIMEOUT] = "time-out condition",
+    [DRMAA_ERRNO_NO_RUSAGE] = "no usage information was returned for the completed job",
+    [DRMAA_ERRNO_NO_MORE_ELEMENTS] = "no more elements are contained in the opaque string vector",
 };
 
 const char *drmaa_strerror(int drmaa_errno)
 {
     if (drmaa_errno < 0 || drmaa_errno >= DRMAA_NO_ERRNO)
-        return "Unknown DRMAA error code.";
+        return NULL; /* as Grid Engine's */
     return error_texts[drmaa_errno];
 }
 
