@@ -264,7 +264,9 @@ def _as_job_user(argv: Sequence[str]) -> list[str]:
     token.
     """
     if _is_root():
-        return ["runuser", "-u", JOB_USER, "--", *argv]
+        # Found with this process's PATH: the environment handed over need not have sbin.
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+        return [runuser, "-u", JOB_USER, "--", *argv]
     return list(argv)
 
 
