@@ -1,6 +1,6 @@
 # Sourced by the scripts beside it: make sure .venv exists with the project installed.
-# Re-installs (which also compiles the C library) only when pyproject.toml, setup.py or the
-# library's sources changed since the last install.
+# Re-installs (which also compiles the C library) only when pyproject.toml, setup.py, the
+# library's sources or the JDK headers it can use changed since the last install.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${DRMAA_TESTKIT_VENV:-$ROOT/.venv}"
@@ -10,7 +10,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 stamp="$VENV/.drmaa-testkit-installed"
-want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT"/simulator/native/*.[ch] | sha256sum | cut -d' ' -f1)"
+# (and the JDK headers found: the library's Java part is built only where jni.h is)
+want="$( (cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT"/simulator/native/*.[ch];
+          ls -d "${JAVA_HOME:-/nonexistent}"/include/jni.h /usr/lib/jvm/*/include/jni.h 2>/dev/null
+        ) | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test]"

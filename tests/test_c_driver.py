@@ -9,8 +9,8 @@ our library and a simulated qmaster daemon, and must print the very same lines.
 from __future__ import annotations
 
 import difflib
-import re
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path

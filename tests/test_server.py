@@ -166,6 +166,18 @@ def test_a_live_daemon_is_not_taken_over(qmaster):
     assert qmaster.ping() > 0
 
 
+def test_requests_larger_than_the_read_buffer(qmaster):
+    """A job template of a few hundred kilobytes (a large environment, a long argument)."""
+    from simulator.model.errors import DrmError as Error
+
+    with Client(qmaster.path) as client:
+        big = "x" * 300_000
+        with pytest.raises(Error) as info:
+            client.request("jt.set", "no-token", "1", "drmaa_job_name", big)
+        assert info.value.code == 5  # answered: the frame was read whole
+        assert client.request("ctl.ping")[0]  # and the connection is still in step
+
+
 def test_bad_frames_close_the_connection_not_the_daemon(qmaster):
     raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     raw.connect(qmaster.path)

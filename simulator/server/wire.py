@@ -88,8 +88,9 @@ class FrameReader:
                 self._buffer[:unread] = self._buffer[self._start : self._end]
                 self._start, self._end = 0, unread
                 if len(self._buffer) < size:
+                    self._view.release()  # a bytearray with a view open cannot grow
                     self._buffer.extend(bytes(size - len(self._buffer)))
-                self._view = memoryview(self._buffer)
+                    self._view = memoryview(self._buffer)
             received = self._sock.recv_into(self._view[self._end :])
             if received == 0:
                 return False
