@@ -53,6 +53,28 @@ def test_a_saved_contact_rejoins_from_a_new_process_and_finds_the_lost_job(qmast
     assert lines[1:] == ["job 2 is running", "job 2 finished: exit status 0"]
 
 
+def test_the_same_story_through_drmaa_python_over_our_c_library(qmaster, tmp_path):
+    """The real binding, unmodified, over libdrmaa: the two processes meet the same rules."""
+    from simulator.native import library_path
+
+    state = str(tmp_path / "state.json")
+    env = {**os.environ, server.ENV: qmaster.path, "DRMAA_LIBRARY_PATH": library_path()}
+    example = ["examples/lost_job_across_processes.py"]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *example, *args], capture_output=True,
+                              text=True, timeout=60, env=env, cwd=ROOT)  # fmt: skip
+
+    first = run("submit", state)
+    assert first.returncode == 0, first.stderr
+    time.sleep(3)
+    second = run("rejoin", state)
+    assert second.returncode == 0, second.stderr
+    lines = second.stdout.splitlines()
+    assert lines[0].startswith("job 1 is lost: code 18:")
+    assert lines[1:] == ["job 2 is running", "job 2 finished: exit status 0"]
+
+
 SUBMIT_AND_WAIT = """
 import sys, drmaa
 s = drmaa.Session(); s.initialize()
