@@ -275,17 +275,17 @@ def render_html(matrix: dict[str, Any]) -> str:
     )
     for row in matrix["rows"]:
         cid = row["id"]
-        cells = []
+        row_cells = []
         for k in backends:
             cell = matrix["cells"][cid].get(k, {})
             outcome = cell.get("outcome", "")
             title = f" title='{e(cell.get('message', ''))}'" if cell.get("message") else ""
-            cells.append(
+            row_cells.append(
                 f"<td class='{_cell_class(outcome)}'{title}>{e(_SYMBOL.get(outcome, ''))}</td>"
             )
         notes = _notes(row)
         out.append(
-            f"<tr><td><code>{e(cid)}</code><br>{e(row['title'])}</td>{''.join(cells)}"
+            f"<tr><td><code>{e(cid)}</code><br>{e(row['title'])}</td>{''.join(row_cells)}"
             f"<td>{e('; '.join(row['spec']))}</td><td>{e(', '.join(row['official']))}</td>"
             f"<td>{e(notes)}</td></tr>"
         )

@@ -9,6 +9,7 @@ the program as a plain ``import drmaa`` script (see :mod:`.script`).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class Ref:
     """A job id or contact as the program names it (``j3``), with each side's value."""
 
     name: str
-    values: dict[str, str | None]
+    values: dict[str, str]
 
     def __repr__(self) -> str:
         return self.name
@@ -147,7 +148,7 @@ def make_machine(
             for side in self.sides:
                 expected = expect(side)
                 expected_text = " or ".join(sorted(expected.outcomes))
-                outcome, value = _outcome(lambda side=side: call(side))
+                outcome, value = _outcome(functools.partial(call, side))
                 results[side.label] = (outcome, value)
                 complaint = expected.judge(outcome, value)
                 if complaint:

@@ -36,6 +36,7 @@ def settings_for(backend: Any, profile: str | None = None) -> settings:
     """The active profile's settings, scaled down for real-clock backends."""
     name = profile or settings.get_current_profile_name()
     current = settings.get_profile(profile) if profile else settings.default
+    assert current is not None
     if backend.virtual:
         return settings(current, deadline=None)
     examples, steps = _REAL_CLOCK.get(name, (5, 15))

@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from simulator import control
 from simulator.library import calls
@@ -96,9 +97,9 @@ class Daemon:
             b"wait": self._wait,
             b"job_ps": self._job_ps,
             b"ctl.reset": self._ctl_reset,
-            b"ctl.advance": lambda args, _: _none(control.advance(_float(args, 0))),
+            b"ctl.advance": lambda args, _: _done(control.advance, _float(args, 0)),
             b"ctl.now": lambda args, _: [repr(control.now()).encode()],
-            b"ctl.set_reachable": lambda args, _: _none(control.set_reachable(_flag(args, 0))),
+            b"ctl.set_reachable": lambda args, _: _done(control.set_reachable, _flag(args, 0)),
             b"ctl.ping": lambda args, _: [str(os.getpid()).encode()],
             b"ctl.stop": self._ctl_stop,
         }
@@ -234,7 +235,7 @@ class Daemon:
         return session
 
     def _init(self, args: list[Field], handler: object) -> list[Field]:
-        contact, pid = text(args[0]), int(args[1])
+        contact, pid = text(args[0]), _int(args[1])
         conn = calls.connect(control.cluster(), contact, pid)
         token = secrets.token_hex(12)
         with self._lock:
@@ -253,7 +254,7 @@ class Daemon:
     # -- templates -----------------------------------------------------------------------
     def _template(self, args: list[Field]) -> TemplateStore:
         session = self._session(args)
-        store = session.templates.get(int(args[1]))
+        store = session.templates.get(_int(args[1]))
         if store is None:
             raise Refused(ErrorCode.INVALID_ARGUMENT, "no such job template in this session")
         return store
@@ -266,7 +267,7 @@ class Daemon:
 
     def _jt_delete(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        store = session.templates.pop(int(args[1]), None)
+        store = session.templates.pop(_int(args[1]), None)
         if store is not None:
             store.delete()
         return []
@@ -294,7 +295,7 @@ class Daemon:
 
     def _run_bulk(self, args: list[Field], _: object) -> list[Field]:
         session, store = self._session(args), self._template(args)
-        begin, end, step = (int(args[i]) for i in (2, 3, 4))
+        begin, end, step = (_int(args[i]) for i in (2, 3, 4))
         submitter = _submitter(args[5], args[6:])
         cluster = control.cluster()
         ids = calls.run_bulk_jobs(cluster, session.conn, store, begin, end, step, submitter)
@@ -302,19 +303,19 @@ class Daemon:
 
     def _control(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        calls.control(control.cluster(), session.conn, text(args[1]), int(args[2]))
+        calls.control(control.cluster(), session.conn, text(args[1]), _int(args[2]))
         return []
 
     def _sync(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        timeout, dispose = int(args[1]), _flag(args, 2)
+        timeout, dispose = _int(args[1]), _flag(args, 2)
         jobs = [text(job) for job in args[3:]]
         calls.synchronize(control.cluster(), session.conn, jobs, timeout, dispose)
         return []
 
     def _wait(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        done = calls.wait(control.cluster(), session.conn, text(args[1]), int(args[2]))
+        done = calls.wait(control.cluster(), session.conn, text(args[1]), _int(args[2]))
         usage = [f"{name}={value}".encode() for name, value in done.usage.items()]
         return [data(done.job_id), str(done.stat).encode(), *usage]
 
@@ -369,8 +370,17 @@ def _error(code: int, message: str) -> list[Field]:
     return [str(int(code)).encode(), data(message)]
 
 
-def _none(_: object) -> list[Field]:
+def _done(action: Callable[[Any], None], argument: Any) -> list[Field]:
+    """Run an action that answers nothing but success."""
+    action(argument)
     return []
+
+
+def _int(field: Field) -> int:
+    """A decimal field (ValueError, hence code 4, for NULL or anything else)."""
+    if field is None:
+        raise ValueError("a number is missing")
+    return int(field)
 
 
 def _flag(args: list[Field], index: int) -> bool:
