@@ -11,8 +11,9 @@
 #
 # Installs the Debian gridengine packages, fixes host-name resolution, starts
 # sge_qmaster and sge_execd, configures one queue (all.q) on this host with a fast
-# scheduler, creates the unprivileged job user `sgeuser`, and finishes with a
-# health check (one job submitted as sgeuser must finish with exit status 0).
+# scheduler and a parallel environment `smp` (999 slots, $pe_slots), creates the
+# unprivileged job user `sgeuser`, and finishes with a health check (one job
+# submitted as sgeuser must finish with exit status 0).
 #
 # Idempotent: on an already provisioned host it only (re)starts daemons that are
 # not running, changes nothing that is already right, and re-runs the health check.
@@ -237,6 +238,27 @@ if ! qconf -shgrp @allhosts >/dev/null 2>&1; then
     log "added host group @allhosts"
 fi
 
+# A parallel environment for `-pe smp N` (one host, all slots on it), offered by all.q:
+# the simulator's cell defines the same (sge_native_pe_probe measured it).
+if ! qconf -sp smp >/dev/null 2>&1; then
+    cat > "$TMP/smp.pe" <<'EOF'
+pe_name            smp
+slots              999
+user_lists         NONE
+xuser_lists        NONE
+start_proc_args    NONE
+stop_proc_args     NONE
+allocation_rule    $pe_slots
+control_slaves     FALSE
+job_is_first_task  TRUE
+urgency_slots      min
+accounting_summary FALSE
+qsort_args         NONE
+EOF
+    quiet qconf -Ap "$TMP/smp.pe"
+    log "added parallel environment smp"
+fi
+
 if ! qconf -sq all.q >/dev/null 2>&1; then
     cat > "$TMP/all.q" <<EOF
 qname                 all.q
@@ -251,7 +273,7 @@ min_cpu_interval      00:05:00
 processors            UNDEFINED
 qtype                 BATCH INTERACTIVE
 ckpt_list             NONE
-pe_list               NONE
+pe_list               smp
 rerun                 FALSE
 slots                 $SLOTS
 tmpdir                /tmp
@@ -295,6 +317,11 @@ EOF
 elif [ "$(qconf -sq all.q | awk '$1=="slots"{print $2}')" != "$SLOTS" ]; then
     quiet qconf -mattr queue slots "$SLOTS" all.q
     log "set all.q slots to $SLOTS"
+fi
+if ! qconf -sq all.q | awk '$1=="pe_list" {for (i = 2; i <= NF; i++) if ($i == "smp") f = 1}
+                           END {exit !f}'; then
+    quiet qconf -aattr queue pe_list smp all.q
+    log "added smp to all.q's pe_list"
 fi
 
 # Fast scheduler: the default 15 s schedule_interval makes every job take >= 15 s.

@@ -99,6 +99,7 @@ def _build(
     home: str | None = None,
     min_uid: int = MIN_UID,
     min_gid: int = MIN_GID,
+    parallel_environments: dict[str, int] | None = None,
 ) -> Cluster:
     if clock not in CLOCKS:
         raise ValueError(f"clock must be one of {CLOCKS}, not {clock!r}")
@@ -112,7 +113,18 @@ def _build(
         raise ValueError(f"home must be an absolute path, not {home!r}")
     user = _job_user(job_user, min_uid)
     owner = Owner(user.name, user.uid, user.gid)
-    limits = {"owner": owner, "min_uid": min_uid, "min_gid": min_gid}
+    if parallel_environments is not None:
+        for name, pe_slots in parallel_environments.items():
+            if not isinstance(name, str) or not name or isinstance(pe_slots, bool):
+                raise ValueError(f"a parallel environment needs a name, not {name!r}")
+            if not isinstance(pe_slots, int) or pe_slots < 1:
+                raise ValueError(f"PE {name!r} needs a positive number of slots")
+    limits = {
+        "owner": owner,
+        "min_uid": min_uid,
+        "min_gid": min_gid,
+        "parallel_environments": parallel_environments,
+    }
     if clock == "virtual":
         vclock = VirtualClock()
 
@@ -150,14 +162,17 @@ def reset(
     home: str | None = None,
     min_uid: int = MIN_UID,
     min_gid: int = MIN_GID,
+    parallel_environments: dict[str, int] | None = None,
 ) -> Cluster:
     """Replace the cluster with a new, empty one; the old one shuts down, jobs and all.
 
     Unset arguments come from the environment. ``job_user`` runs jobs as that user (root
     only); ``home`` is the home directory jobs get (default: their user's), where output
     goes that is not told where to go; ``min_uid``/``min_gid`` are the cell's limits
-    (Grid Engine's default 1000 refuses root). Any session open on the old cluster is
-    gone: the next ``initialize()`` starts afresh.
+    (Grid Engine's default 1000 refuses root). ``parallel_environments`` maps the PEs the
+    queue offers to their slots (default ``{"smp": 999}``, as the project provisions its
+    cells; ``{}`` for none): ``-pe NAME RANGE`` asks for one. Any session open on the old
+    cluster is gone: the next ``initialize()`` starts afresh.
     """
     global _cluster
     new = _build(
@@ -169,6 +184,7 @@ def reset(
         home,
         min_uid,
         min_gid,
+        parallel_environments,
     )
     with _lock:
         old, _cluster = _cluster, new

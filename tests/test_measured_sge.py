@@ -241,19 +241,23 @@ def test_bulk_argument_types(vsession, vdrmaa, args, position):
 
 
 def test_array_job_ids(vsession, vdrmaa):
-    ids = vsession.runBulkJobs(template(vdrmaa, "/bin/sleep", "1"), 1, 5, 2)
+    # sge_array_probe: a bare array number names task 1 for wait, synchronize and (once
+    # task 1 has finished) jobStatus.
+    jt = template(vdrmaa, "/bin/sh", "-c", "sleep 1")
+    ids = vsession.runBulkJobs(jt, 1, 5, 2)
     number = ids[0].split(".")[0]
     for bad in (f"{number}.2", f"{number}.7", number):
         with pytest.raises(vdrmaa.InvalidJobException):
             vsession.jobStatus(bad)
-    info = vsession.wait(number)  # a bare array number waits for any of its tasks
-    assert info.jobId in ids
+    info = vsession.wait(number)  # task 1, however the others stand
+    assert info.jobId == ids[0]
+    with pytest.raises(vdrmaa.InvalidJobException):
+        vsession.wait(number, 0)  # task 1 is reaped: nothing is left that N names
     with pytest.raises(vdrmaa.InvalidJobException):
         vsession.wait(f"{number}.2")
-    vsession.synchronize([number], 20, True)  # ...and synchronizes all of them
-    for task in ids:
-        with pytest.raises(vdrmaa.InvalidJobException):
-            vsession.jobStatus(task)
+    vsession.synchronize([number], 20, True)  # OK: ignored, task 1 is gone
+    for task in ids[1:]:
+        assert vsession.jobStatus(task) == "done"
 
 
 # -- sge_control_probe.out -------------------------------------------------------------------

@@ -139,6 +139,26 @@ def test_environment_reaches_the_job(session, jobs):
     assert jobs.finish(session.runJob(jt)).exitStatus == 7
 
 
+@case(
+    "GFD.130 JobTemplate.jobEnvironment",
+    ge="jobEnvironment cannot change Grid Engine's own variables (HOME, USER, JOB_ID, "
+    "NSLOTS, QUEUE...); PATH gets the job's TMPDIR put first (sge_job_env_probe)",
+)
+@ge_choice("which variables a job may set is DRM-specific")
+@real_jobs("the job reports its environment")
+def test_environment_cannot_override_grid_engine_variables(session, jobs, drmaa_job_dir):
+    """HOME, JOB_ID, NSLOTS and QUEUE keep Grid Engine's values; PATH is TMPDIR:PATH."""
+    out = drmaa_job_dir / "env.out"
+    asked = {name: "OVERRIDE" for name in ("HOME", "JOB_ID", "NSLOTS", "QUEUE", "PATH")}
+    jt = jobs.template("/usr/bin/env", [], jobEnvironment=asked, outputPath=f":{out}")
+    job = session.runJob(jt)
+    assert jobs.finish(job).exitStatus == 0
+    env = dict(line.split("=", 1) for line in _read(out).splitlines() if "=" in line)
+    assert env["HOME"] != "OVERRIDE" and env["QUEUE"] != "OVERRIDE"
+    assert env["JOB_ID"] == job and env["NSLOTS"] == "1"
+    assert env["PATH"] == f"{env['TMPDIR']}:OVERRIDE"
+
+
 @case("GFD.130 JobTemplate.workingDirectory", official=["st_attribute_check"])
 @real_jobs("reads the job's standard output")
 def test_working_directory(session, jobs, drmaa_job_dir):

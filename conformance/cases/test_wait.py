@@ -9,7 +9,7 @@ ExitTimeoutException) and measurements with each case.
 
 import pytest
 
-from conformance.kit import case, expect_raises, ge_choice
+from conformance.kit import case, expect_raises, ge_choice, real_jobs
 
 REAPED = (
     "a job reaped by wait is forgotten: jobStatus/wait raise InvalidJobException; "
@@ -316,3 +316,75 @@ def test_garbage_job_id_in_wait_is_invalid_argument(drmaa, session, call):
 def test_wait_unknown_job_is_invalid(drmaa, session):
     """wait() for a job id the session does not know raises InvalidJobException."""
     expect_raises(drmaa.InvalidJobException, lambda: session.wait("999999999", 1), code=18)
+
+
+# ------------------------------------------------------------------ array jobs by number
+def _tasks_sleeping(jobs, *seconds):
+    """A bulk template whose task i sleeps seconds[i-1] (a real job reads SGE_TASK_ID)."""
+    script = "; ".join(f'[ "$SGE_TASK_ID" = {i} ] && sleep {s}' for i, s in enumerate(seconds, 1))
+    return jobs.shell(script + "; exit 0")
+
+
+@case(
+    "GFD.130 Session.wait; Session.runBulkJobs",
+    ge="wait(bare array number) is wait(N.1): task 1's JobInfo, however the other tasks "
+    "stand; once N.1 is reaped, code 18 (sge_array_probe)",
+)
+@ge_choice("what a bulk job's own number names is implementation-defined")
+@real_jobs("tasks of one bulk job that run for different times")
+def test_wait_on_a_bare_array_number_is_task_1(drmaa, session, jobs):
+    """Task 1 (the slowest) is returned; the others stay for wait(ANY)."""
+    ids = session.runBulkJobs(_tasks_sleeping(jobs, 3, 0, 0), 1, 3, 1)
+    number = ids[0].split(".")[0]
+    assert jobs.finish(number).jobId == ids[0]
+    expect_raises(drmaa.InvalidJobException, lambda: session.wait(number, 1), code=18)
+    assert sorted(jobs.finish(session.JOB_IDS_SESSION_ANY).jobId for _ in ids[1:]) == ids[1:]
+
+
+@case(
+    "GFD.130 Session.synchronize; Session.runBulkJobs",
+    ge="synchronize([bare array number], dispose=True) waits for and disposes of task 1 "
+    "only (sge_array_probe)",
+)
+@ge_choice("what a bulk job's own number names is implementation-defined")
+def test_synchronize_a_bare_array_number_is_task_1(drmaa, session, jobs):
+    """Only N.1 is disposed of; the other tasks can still be waited for."""
+    ids = session.runBulkJobs(jobs.sleeper(0), 1, 3, 1)
+    number = ids[0].split(".")[0]
+    session.synchronize([number], jobs.wait_timeout(), True)
+    expect_raises(drmaa.InvalidJobException, lambda: session.jobStatus(ids[0]), code=18)
+    for task in ids[1:]:
+        assert jobs.finish(task).jobId == task
+
+
+@case(
+    "GFD.130 Session.wait (JOB_IDS_SESSION_ANY)",
+    ge="wait(ANY) on finished tasks of one bulk job hands them out in the order they "
+    "ended, not by task number (sge_array_probe)",
+)
+@ge_choice("the order of wait(ANY) is implementation-defined")
+@real_jobs("tasks of one bulk job that run for different times")
+def test_wait_any_gives_tasks_in_the_order_they_ended(drmaa, session, jobs):
+    """Tasks sleeping 4, 2, 0 s come out as N.3, N.2, N.1."""
+    ids = session.runBulkJobs(_tasks_sleeping(jobs, 4, 2, 0), 1, 3, 1)
+    session.synchronize(ids, jobs.wait_timeout(), False)
+    got = [session.wait(session.JOB_IDS_SESSION_ANY, 5).jobId for _ in ids]
+    assert got == list(reversed(ids))
+
+
+@case(
+    "GFD.130 Session.control",
+    ge="control('N.7', HOLD) for a missing task of a live array: OK; TERMINATE: code 18 "
+    "'There are no jobs registered' (sge_array_probe)",
+)
+@ge_choice("how a missing task of a live array job is treated is implementation-defined")
+def test_control_of_a_missing_task_of_a_live_array(drmaa, session, jobs):
+    """HOLD is accepted; TERMINATE raises InvalidJobException."""
+    ids = session.runBulkJobs(jobs.sleeper(jobs.long, jobSubmissionState="drmaa_hold"), 1, 3, 1)
+    missing = ids[0].split(".")[0] + ".7"
+    assert session.control(missing, drmaa.JobControlAction.HOLD) is None
+    expect_raises(
+        drmaa.InvalidJobException,
+        lambda: session.control(missing, drmaa.JobControlAction.TERMINATE),
+        code=18,
+    )

@@ -69,6 +69,11 @@ class RefJob:
     # Back in its session after a rejoin that came before it could end (see initialized):
     # it may have ended before the exit (then it was forgotten), or may still be alive.
     maybe_gone: bool = False
+    # A task that had ended (or was ending) at exit() while its array job had tasks still
+    # to run: Grid Engine still shows it, done, but its usage went with the library:
+    # wait raises code 24 and wait(ANY) does not offer it (sge_array_probe). It goes once
+    # its array job has ended, which the model cannot see: always maybe gone.
+    lingering: bool = False
 
     @property
     def ends_by_itself(self) -> bool:
@@ -115,8 +120,16 @@ class Reference:
         # Finished, unreaped jobs are forgotten now; jobs that end while nobody is
         # connected are lost. The machine lets time pass before any reconnect, so every job
         # that ends by itself (and every terminated one) will be gone by then.
+        live_arrays = {
+            job_id.split(".")[0]
+            for job_id, job in session.jobs.items()
+            if "." in job_id and not (job.finished or job.ends_by_itself or job.terminated)
+        }
         for job_id, job in list(session.jobs.items()):
-            if job.finished:
+            ending = job.finished or job.ends_by_itself or job.terminated
+            if ending and "." in job_id and job_id.split(".")[0] in live_arrays:
+                job.finished = job.lingering = job.maybe_gone = True
+            elif job.finished:
                 self._forget(session, job_id)
             elif job.ends_by_itself or job.terminated:
                 del session.jobs[job_id]  # still visible to jobStatus until it ends
@@ -212,9 +225,13 @@ class Reference:
         job, _ = self._visible(job_id)
         if job is not None and job.maybe_gone:
             if state.__class__.__name__ == INVALID_JOB:
-                self._forget(self.open, job_id)
+                owner = self.sessions.get(job.session)
+                if owner is not None and job_id in owner.jobs:
+                    self._forget(owner, job_id)
+                job.gone = True
                 return
-            job.maybe_gone = False  # it is still there
+            if not job.lingering:
+                job.maybe_gone = False  # it is still there
         if job is not None and job.kind == "long" and not job.terminated and state == "running":
             job.phase, job.ran = "running", True
 
@@ -224,6 +241,10 @@ class Reference:
             return Expect.of(NO_SESSION)
         job, _ = self._visible(job_id)
         if job is None or job.finished:
+            if action in ("hold", "release") and self._array_may_live(job_id):
+                # No such task (any more), but its array job lives: a hold is OK then
+                # (sge_array_probe); and code 18 once the array has ended too.
+                return Expect.of(OK, INVALID_JOB)
             return Expect.of(INVALID_JOB)
         if job.terminated or job.ends_by_itself:
             # It may have ended already: then the qmaster no longer knows it.
@@ -245,6 +266,17 @@ class Reference:
                 "suspended": Expect.of(OK),
             }[job.phase]
         return Expect.of(OK)  # hold, release, terminate: accepted in every live state
+
+    def _array_may_live(self, job_id: str) -> bool:
+        """Whether ``job_id`` is a task id of an array job that may have live tasks."""
+        number, dot, _ = job_id.partition(".")
+        if not dot:
+            return False
+        return any(
+            other.id.partition(".")[0] == number and not other.gone and not other.finished
+            for other in self.registry.values()
+            if other.id != job_id
+        )
 
     def controlled(self, job_id: str, action: str, outcome: str) -> None:
         job, _ = self._visible(job_id)
@@ -286,6 +318,8 @@ class Reference:
         return Expect.of(*outcomes, check=_job_info(job))
 
     def _finished_outcomes(self, job: RefJob) -> set[str]:
+        if job.lingering:
+            return {NO_USAGE}
         if not job.terminated:
             return {OK}
         if job.ran is True:
@@ -306,10 +340,14 @@ class Reference:
         if not jobs:
             return Expect.of(INVALID_JOB)
         outcomes = {TIMEOUT}
-        ending = {job.id for job in jobs if job.finished or job.ends_by_itself or job.terminated}
+        ending = {
+            job.id
+            for job in jobs
+            if (job.finished or job.ends_by_itself or job.terminated) and not job.lingering
+        }
         for job_id in ending:
             outcomes |= self._finished_outcomes(self.open.jobs[job_id])
-        if any(job.finished and not job.maybe_gone for job in jobs):
+        if any(job.finished and not job.maybe_gone and not job.lingering for job in jobs):
             outcomes.discard(TIMEOUT)  # something is ready: NO_WAIT still gets it
         if all(job.maybe_gone for job in jobs):
             outcomes.add(INVALID_JOB)  # they may all be gone already
@@ -325,7 +363,11 @@ class Reference:
         """Jobs whose reaping could raise code 24 (terminated, maybe before they ran)."""
         if not self.open:
             return []
-        return [j.id for j in self.open.jobs.values() if j.terminated and j.ran is not True]
+        return [
+            j.id
+            for j in self.open.jobs.values()
+            if j.terminated and j.ran is not True and not j.lingering
+        ]
 
     def waited_any(self, outcome: str, job_id: str | None) -> None:
         """Forget the job wait(ANY) reaped; code 24 names none, so it must be the only

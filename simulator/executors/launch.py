@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -27,9 +28,9 @@ from simulator.model.jobs import Job
 _DEFAULT_PATH = "/usr/local/bin:/bin:/usr/bin"
 _ARCH = "lx-amd64"
 _QUEUE = "all.q"
-HOME_PLACEHOLDER = "$drmaa_hd_ph$"
-WD_PLACEHOLDER = "$drmaa_wd_ph$"
-INDEX_PLACEHOLDER = "$drmaa_incr_ph$"
+# What the execd's own environment gives every job (provision-sge.sh starts it with LANG
+# set; sge_job_env_probe): a template's jobEnvironment may set these.
+_INHERITED = {"LANG": "C.UTF-8"}
 # Output files are appended to, created if missing (with the umask applied), like "ab".
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 
@@ -38,12 +39,28 @@ def job_name(job: Job) -> str:
     return job.spec.name or os.path.basename(job.spec.command)
 
 
-def _expand(path: str, job: Job, home: str, wd: str) -> str:
-    return (
-        path.replace(HOME_PLACEHOLDER, home)
-        .replace(WD_PLACEHOLDER, wd)
-        .replace(INDEX_PLACEHOLDER, str(job.task or ""))
-    )
+# Grid Engine's path variables, as its execd expands them in the output, error and input
+# paths and the working directory (sge_placeholders_probe): only these names, matched as a
+# prefix; ``$$`` is one ``$``; anything else (``${JOB_ID}``, ``$FOO``, ``$SGE_TASK_ID``, a
+# lone ``$``) stays as it is.
+_PATH_VARIABLE = re.compile(r"\$(HOME|JOB_ID|TASK_ID|JOB_NAME|USER|HOSTNAME|\$)")
+
+
+def expand_path(path: str, job: Job, user: str, home: str, host: str) -> str:
+    """A path with Grid Engine's variables expanded for ``job``; ``$TASK_ID`` is 0 in a
+    job that is not an array job (measured)."""
+    if "$" not in path:
+        return path
+    values = {
+        "HOME": home,
+        "JOB_ID": str(job.number),
+        "TASK_ID": str(job.task or 0),
+        "JOB_NAME": job_name(job),
+        "USER": user,
+        "HOSTNAME": host,
+        "$": "$",
+    }
+    return _PATH_VARIABLE.sub(lambda match: values[match.group(1)], path)
 
 
 def _resolve(command: str, path: str, wd: str) -> str:
@@ -83,6 +100,15 @@ def _check_shared_directory(path: str, uid: int, output: bool) -> None:
         raise PermissionError(
             errno.EACCES, f"{what} of another user in a shared directory is not followed", path
         )
+
+
+def _write(path: str, content: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
+    try:
+        os.write(fd, content)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 class _Prepared(NamedTuple):
@@ -135,50 +161,79 @@ class Launcher:
     def tmpdir(self, job: Job) -> str:
         return self.tmpdirs.path(self.tmpdir_name(job))
 
-    def environment(self, job: Job, wd: str, paths: dict[str, str]) -> dict[str, str]:
-        """Grid Engine's variables for the job, then what the template asked for."""
+    def environment(self, job: Job, wd: str, paths: dict[str, str], script: str) -> dict[str, str]:
+        """What the template asked for, under Grid Engine's own variables: a job cannot
+        set those (sge_job_env_probe), except PATH, which gets the job's TMPDIR put first,
+        and PWD. Without a working directory of its own, PWD is where the shepherd runs
+        the job (here: the home directory); with one, the directory as the template gave
+        it, unexpanded (a shell then finds its real place by itself: measured)."""
+        spec = job.spec
         name, tmp = job_name(job), self.tmpdir(job)
-        first, last, step = (str(n) for n in job.spec.task_range or ("undefined",) * 3)
-        env = {
-            "HOME": self.home,
-            "USER": self.user,
-            "LOGNAME": self.user,
-            "SHELL": "/bin/sh",
-            "PWD": wd,
-            "TMPDIR": tmp,
-            "TMP": tmp,
-            "PATH": _DEFAULT_PATH,
-            "TERM": "",
-            "HOSTNAME": self.host,
-            "JOB_ID": str(job.number),
-            "JOB_NAME": name,
-            "REQUEST": name,
-            "REQNAME": name,
-            "QUEUE": _QUEUE,
-            "NSLOTS": "1",
-            "NHOSTS": "1",
-            "NQUEUES": "1",
-            "RESTARTED": "0",
-            "ENVIRONMENT": "BATCH",
-            "ARC": _ARCH,
-            "SGE_ARCH": _ARCH,
-            "SGE_CWD_PATH": wd,
-            "SGE_TASK_ID": "undefined" if job.task is None else str(job.task),
-            "SGE_TASK_FIRST": first,
-            "SGE_TASK_LAST": last,
-            "SGE_TASK_STEPSIZE": step,
-            **paths,
-            **job.spec.origin,
-        }
-        env.update(job.spec.env)
-        env["PATH"] = f"{tmp}:{env['PATH']}"  # Grid Engine puts the job's TMPDIR first
+        first, last, step = (str(n) for n in spec.task_range or ("undefined",) * 3)
+        asked = spec.env
+        env = {**_INHERITED, **asked} if asked else dict(_INHERITED)
+        env.update(
+            HOME=self.home,
+            USER=self.user,
+            LOGNAME=self.user,
+            SHELL="/bin/sh",
+            TMPDIR=tmp,
+            TMP=tmp,
+            PATH=f"{tmp}:{asked.get('PATH', _DEFAULT_PATH)}",
+            TERM="",
+            HOSTNAME=self.host,
+            JOB_ID=str(job.number),
+            JOB_NAME=name,
+            JOB_SCRIPT=script,
+            REQUEST=name,
+            REQNAME=name,
+            QUEUE=_QUEUE,
+            NSLOTS=str(job.slots or 1),
+            NHOSTS="1",
+            NQUEUES="1",
+            RESTARTED="0",
+            ENVIRONMENT="BATCH",
+            ARC=_ARCH,
+            SGE_ARCH=_ARCH,
+            SGE_ACCOUNT="sge",
+            SGE_CELL="default",
+            SGE_CWD_PATH=wd,
+            SGE_TASK_ID="undefined" if job.task is None else str(job.task),
+            SGE_TASK_FIRST=first,
+            SGE_TASK_LAST=last,
+            SGE_TASK_STEPSIZE=step,
+        )
+        env.update(paths)
+        env.update(spec.origin)
+        if spec.pe is not None:
+            env["PE"] = spec.pe
+            env["PE_HOSTFILE"] = self._side_file(job, ".pe_hostfile")
+        if "PWD" not in asked:
+            env["PWD"] = spec.workdir or self.home
         return env
+
+    def _side_file(self, job: Job, suffix: str) -> str:
+        """A file of the job's beside its TMPDIR: a parallel job's host file, a ``-b n``
+        job's script (Grid Engine keeps them in the execd's spool directory)."""
+        return os.path.join(self.tmpdirs.root, self.tmpdir_name(job) + suffix)
+
+    def _write_side_files(self, job: Job) -> None:
+        """Written by the simulator itself (the job may read them, not change them): the
+        host file (``<host> <slots> all.q@<host> UNDEFINED``: measured) and the script."""
+        spec = job.spec
+        if spec.pe is not None:
+            text = f"{self.host} {job.slots} {_QUEUE}@{self.host} UNDEFINED\n"
+            _write(self._side_file(job, ".pe_hostfile"), text.encode(), 0o644)
+        if spec.script is not None:
+            _write(self._side_file(job, ".script"), spec.script, 0o755)
 
     def __call__(self, job: Job) -> subprocess.Popen:
         with self._acting():  # what the job may reach is decided by its user's rights
             ready = self._prepare(job)
         try:
             self.tmpdirs.create(self.tmpdir_name(job))
+            if job.spec.pe is not None or job.spec.script is not None:
+                self._write_side_files(job)
             try:
                 return subprocess.Popen(
                     ready.argv,
@@ -202,7 +257,7 @@ class Launcher:
     def _prepare(self, job: Job) -> _Prepared:
         """Everything the job's process needs, its standard files opened."""
         spec, home = job.spec, self.home
-        wd = _expand(spec.workdir, job, home, home) if spec.workdir else home
+        wd = self._expand(spec.workdir, job) if spec.workdir else home
         # Entering it needs search permission (checked here: Popen enters it before it
         # switches to the job's user).
         if not os.path.isabs(wd) or not os.path.isdir(wd):
@@ -228,18 +283,36 @@ class Launcher:
                 "SGE_STDOUT_PATH": out_path,
                 "SGE_STDERR_PATH": err_path,
             }
-            env = self.environment(job, wd, paths)
-            executable = _resolve(spec.command, env["PATH"], wd)
+            shell: list[str] = []
+            if spec.script is None:
+                command = spec.command
+                env = self.environment(job, wd, paths, command)
+                executable = _resolve(command, env["PATH"], wd)
+            else:  # -b n: the spooled copy of the script runs (a shell's, without #!)
+                command = self._side_file(job, ".script")
+                env = self.environment(job, wd, paths, command)
+                executable = command
+                if not spec.script.startswith(b"#!"):
+                    executable, shell = "/bin/sh", ["/bin/sh"]
         except BaseException:
             for fd in opened:
                 os.close(fd)
             raise
-        argv = [spec.command, *spec.args]
+        argv = [*shell, command, *spec.args]
         return _Prepared(argv, executable, wd, env, (stdin, stdout, stderr), opened)
+
+    def _expand(self, path: str, job: Job) -> str:
+        return expand_path(path, job, self.user, self.home, self.host)
 
     def finished(self, job: Job) -> None:
         """The job's process is gone: remove its TMPDIR, as the execd does."""
-        self.tmpdirs.remove(self.tmpdir_name(job))
+        name = self.tmpdir_name(job)
+        self.tmpdirs.remove(name)
+        spec = job.spec
+        if spec.pe is not None or spec.script is not None:
+            for suffix in (".pe_hostfile", ".script"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self.tmpdirs.root, name + suffix))
 
     def close(self) -> None:
         """No job is left to start or finish: let go of what was kept for the next one."""
@@ -249,7 +322,7 @@ class Launcher:
         self, opened: list[int], path: str | None, job: Job, wd: str, output: bool, default: str
     ) -> tuple[int, str]:
         """Open a job's input (read) or output (append, created) file as Grid Engine does."""
-        target = _expand(path, job, self.home, wd) if path else default
+        target = self._expand(path, job) if path else default
         if not os.path.isabs(target):
             target = os.path.join(wd, target)
         try:

@@ -23,6 +23,8 @@ from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobs import JobSpec
 
 _INCREMENT = "$drmaa_incr_ph$"
+_HOME_PH = "$drmaa_hd_ph$"
+_WD_PH = "$drmaa_wd_ph$"
 
 
 def _path(value: str) -> str | None:
@@ -33,18 +35,35 @@ def _path(value: str) -> str | None:
     return path if sep else value
 
 
+def qmaster_path(path: str) -> str:
+    """A DRMAA path as libdrmaa hands it to the qmaster (sge_placeholders_probe): the
+    first ``$drmaa_incr_ph$`` becomes ``$TASK_ID``, a ``$drmaa_hd_ph$`` at the start
+    ``$HOME/`` and a ``$drmaa_wd_ph$`` at the start ``./``; every other occurrence stays
+    as it is. The execd then expands Grid Engine's own path variables (``$HOME``,
+    ``$TASK_ID``...: see :func:`simulator.executors.launch.expand_path`)."""
+    path = path.replace(_INCREMENT, "$TASK_ID", 1)
+    if path.startswith(_HOME_PH):
+        return "$HOME/" + path[len(_HOME_PH) :]
+    if path.startswith(_WD_PH):
+        return "./" + path[len(_WD_PH) :]
+    return path
+
+
 def _template_path(scalars: dict[str, str], name: str, bulk: bool) -> str | None:
-    """A DRMAA path attribute, ``[hostname]:file_path``, as a local path (the host part is
-    ignored on a one-node cell, as measured)."""
+    """A DRMAA path attribute, ``[hostname]:file_path``, as a local path in the qmaster's
+    form (the host part is ignored on a one-node cell, as measured)."""
     value = scalars.get(name)
     if value is None:
         return None
-    if ":" not in value:
+    _, colon, path = value.partition(":")
+    if not path and (colon or not value):  # '' and ':' alike (sge_input_path_probe)
+        raise _denied("paths may not be empty strings")
+    if not colon:
         raise DrmError(
             ErrorCode.INVALID_ARGUMENT, f"The \"{name}\" attribute must begin with a colon, ':'"
         )
     _check_increment(value, bulk)
-    return value.partition(":")[2]
+    return qmaster_path(path)
 
 
 def _check_increment(value: str, bulk: bool) -> None:
@@ -77,7 +96,8 @@ class Submitter:
     def origin(self) -> tuple[tuple[str, str], ...]:
         """The job's SGE_O_* variables: read anew at every submission, as libdrmaa reads
         its environment; a variable the submitter lacks is left out (sge_job_env_probe:
-        ``del os.environ['HOME']`` leaves the job without SGE_O_HOME)."""
+        ``del os.environ['HOME']`` leaves the job without SGE_O_HOME). ``USER`` plays no
+        part: SGE_O_LOGNAME follows ``LOGNAME`` alone."""
         env = self.environ
         origin = [("SGE_O_HOST", _HOST), ("SGE_O_WORKDIR", self.cwd)]
         for name, source in _ORIGIN_SOURCES:
@@ -98,22 +118,28 @@ _COMPLEXES = frozenset(
 )
 _QUEUES = frozenset({"all.q"})
 _ARCH = "lx-amd64"
-# qsub options taking a value, and those that stand alone.
+# qsub options taking a value, and those that stand alone (measured where it matters:
+# sge_native_options_probe; -sync, -verify, -help and -t in runJob are accepted and
+# ignored by libdrmaa).
 _WITH_VALUE = frozenset(
     "-l -q -pe -P -A -p -R -r -m -M -S -v -ac -dc -sc -js -ckpt -c -binding -now -w -tc "
-    "-hold_jid -hold_jid_ad -masterq -ar -a -dl -u -wd -N -o -e -i -j -b -shell".split()
+    "-hold_jid -hold_jid_ad -masterq -ar -a -dl -u -wd -N -o -e -i -j -b -shell -sync -t "
+    "-jsv -pty -C".split()
 )
-_FLAGS = frozenset({"-cwd", "-V", "-h", "-clear", "-notify", "-soft", "-hard"})
+_FLAGS = frozenset({"-cwd", "-V", "-h", "-clear", "-notify", "-soft", "-hard", "-verify", "-help"})
+# What a -pe range's open end reads as (qstat shows `2-` as `2-9999999`).
+PE_RANGE_MAX = 9999999
 
 
 def _denied(message: str) -> DrmError:
     return DrmError(ErrorCode.DENIED_BY_DRM, message)
 
 
-def _time_limit(name: str, text: str, no_wait: bool, fields: dict[str, Any]) -> float | None:
-    """A run-time limit (``h_rt``/``s_rt``) as Grid Engine reads it (sge_bad_input_probe):
-    seconds or ``[[h:]m:]s``; ``INFINITY`` or a negative number means none; NaN and inf
-    match no queue; anything else is not a time value."""
+def _time_limit(name: str, text: str, fields: dict[str, Any]) -> float | None:
+    """A run-time limit (``h_rt``/``s_rt``) as Grid Engine reads it (sge_bad_input_probe,
+    sge_native_options_probe): seconds or ``[[h:]m:]s``; ``INFINITY`` or -1 means none,
+    any other negative number kills the job at once; NaN and inf match no queue; anything
+    else is not a time value."""
     if not text:
         raise _denied(f'denied: missing value for resource "{name}"')
     if text.upper() == "INFINITY":
@@ -129,79 +155,162 @@ def _time_limit(name: str, text: str, no_wait: bool, fields: dict[str, Any]) -> 
     for number in numbers:
         total = total * 60 + number
     if math.isnan(total) or math.isinf(total):
-        if not no_wait:
-            raise _denied("error: no suitable queues")
-        fields["unschedulable"] = True
+        fields["impossible"] = f"-l {name}={text}"
         return None
-    return total if total >= 0 else None
+    if total == -1:
+        return None
+    return max(total, 0.0)
 
 
-def _resources(text: str, fields: dict[str, Any], no_wait: bool) -> None:
+def _resources(text: str, fields: dict[str, Any]) -> None:
     for request in text.split(","):
         name, _, value = request.partition("=")
         if name not in _COMPLEXES:
             raise _denied(f'unknown resource "{name}"')
         if name in ("h_rt", "s_rt"):
-            limit = _time_limit(name, value, no_wait, fields)
+            limit = _time_limit(name, value, fields)
             if name == "h_rt":
                 fields["hard_runtime"] = limit
         elif name == "arch" and value not in (_ARCH, "*"):
-            if not no_wait:
-                raise _denied("error: no suitable queues")
-            fields["unschedulable"] = True
+            fields["impossible"] = f"-l arch={value}"
 
 
-def _native(text: str, fields: dict[str, Any], submitter: Submitter) -> None:
-    """The qsub options of ``nativeSpecification``, as far as a one-queue cell cares.
+def _pe_range(text: str) -> tuple[int, int]:
+    """A ``-pe`` slot range: ``N``, ``N-M``, ``N-`` (up to 9999999) or ``-M`` (from 1)."""
+    low, dash, high = text.partition("-")
+    try:
+        first = int(low) if low else 1
+        last = (int(high) if high else PE_RANGE_MAX) if dash else first
+    except ValueError:
+        raise _denied(f'invalid slot range "{text}"\n') from None
+    if first < 1 or last < 1:
+        raise _denied('"job" rejected: pe range must be greater than zero')
+    return first, max(first, last)
 
-    Options only a real scheduler acts on (``-pe``, ``-P``, ``-p``...) are accepted and
-    ignored; unknown options, resources and queues are refused as Grid Engine refuses them.
+
+def _priority(text: str) -> None:
+    """``-p``: -1023..1024, and nothing above 0 without operator privileges (measured)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not -1023 <= value <= 1024:
+        raise _denied(f'invalid priority "{text}".  Must be an integer from -1023 to 1024\n')
+    if value > 0:
+        raise _denied("job rejected: positive submission priority requires operator privileges")
+
+
+def _native(text: str, fields: dict[str, Any], submitter: Submitter, given: set[str]) -> None:
+    """The qsub options of ``nativeSpecification`` (or a script's ``#$`` lines), as a
+    one-queue cell acts on them (sge_native_options_probe, sge_native_pe_probe).
+
+    A template attribute beats the switch that means the same (``given`` names the fields
+    the template set: ``-N``, ``-o``, ``-e``, ``-i``, ``-j``, ``-v`` per variable, ``-cwd``
+    against workingDirectory); the switch is still checked. Unknown options are refused
+    with Grid Engine's message.
     """
     try:
         words = shlex.split(text)
     except ValueError as error:
         raise _denied(str(error)) from None
-    no_wait = any(pair == ("-w", "n") for pair in itertools.pairwise(words))
     i = 0
     while i < len(words):
         word = words[i]
         if word in _FLAGS:
             if word == "-cwd":
-                fields["workdir"] = submitter.cwd
+                if "workdir" not in given:
+                    fields["workdir"] = submitter.cwd
             elif word == "-V":
-                fields["env"] = {**submitter.environ, **fields["env"]}
+                exported = dict(submitter.environ)
+                exported.update(fields["env"])
+                fields["env"] = exported
             elif word == "-h":
                 fields["hold"] = True
             i += 1
             continue
-        if word not in _WITH_VALUE or i + 1 >= len(words):
+        if word not in _WITH_VALUE:
             raise _denied(f'invalid option argument "{word}"\n')
+        if i + 1 >= len(words):
+            raise _denied(f"{word} option must have argument\n")
         value = words[i + 1]
+        i += 2
         if word == "-l":
-            _resources(value, fields, no_wait)
+            _resources(value, fields)
         elif word == "-q" and value not in _QUEUES:
             raise _denied(f'Job was rejected because job requests unknown queue "{value}"')
+        elif word == "-pe":
+            if i >= len(words):
+                raise _denied("-pe option must have range as 2nd argument\n")
+            fields["pe"], fields["pe_range"] = value, _pe_range(words[i])
+            i += 1
+        elif word == "-p":
+            _priority(value)
         elif word == "-N":
-            fields["name"] = value
+            if "/" in value:
+                raise _denied("argument to -N option must not contain / \n")
+            if "name" not in given:
+                fields["name"] = value
         elif word == "-wd":
-            fields["workdir"] = value
+            if "workdir" not in given:
+                fields["workdir"] = value
         elif word in ("-o", "-e", "-i"):
-            fields[{"-o": "output_path", "-e": "error_path", "-i": "input_path"}[word]] = _path(
-                value
-            )
+            key = {"-o": "output_path", "-e": "error_path", "-i": "input_path"}[word]
+            if key not in given:
+                fields[key] = _path(value)
         elif word == "-j":
-            fields["join_files"] = value.lower().startswith("y")
+            if "join_files" not in given:
+                fields["join_files"] = value.lower().startswith("y")
         elif word == "-v":
             for pair in value.split(","):
                 key, has_value, val = pair.partition("=")
-                fields["env"][key] = val if has_value else submitter.environ.get(key, "")
-        i += 2
+                if key not in given_env(given):
+                    fields["env"][key] = val if has_value else submitter.environ.get(key, "")
+        elif word == "-w":
+            fields["validation"] = value
+        elif word == "-now":
+            fields["immediate"] = value.lower().startswith("y")
+        elif word == "-b":
+            fields["binary"] = not value.lower().startswith("n")
+        elif word == "-hold_jid":
+            fields["hold_jid"] = tuple(item for item in value.split(",") if item)
 
 
-# DRMAA's partial timestamp: [[[[CC]YY/]MM/]DD] hh:mm[:ss] [{-|+}UU:uu]
+def given_env(given: set[str]) -> frozenset[str]:
+    """The variables the template's jobEnvironment set (kept in ``given`` as ``env:NAME``)."""
+    return frozenset(item[4:] for item in given if item.startswith("env:"))
+
+
+def _script(path: str, fields: dict[str, Any], submitter: Submitter, given: set[str]) -> None:
+    """``-b n``: libdrmaa reads the command as a script and sends it along (Grid Engine
+    runs the spooled copy); its ``#$`` lines are qsub options, beaten by the template and
+    by nativeSpecification. A binary (it holds a NUL byte) is refused as measured."""
+    full = path if os.path.isabs(path) else os.path.join(submitter.cwd, path)
+    try:
+        with open(full, "rb") as f:
+            content = f.read()
+    except OSError as error:
+        raise _denied(
+            f"Unable to read script file because of error: error opening {path}: {error.strerror}"
+        ) from None
+    if b"\0" in content:
+        raise _denied("Script length does not match declared length")
+    fields["script"] = content
+    directives = [
+        line[2:].decode(errors="replace") for line in content.splitlines() if line.startswith(b"#$")
+    ]
+    if directives:
+        _native(" ".join(directives), fields, submitter, given)
+
+
+def _wants_script(words: list[str]) -> bool:
+    return any(a == "-b" and b.lower().startswith("n") for a, b in itertools.pairwise(words))
+
+
+# DRMAA's partial timestamp: [[[[CC]YY/]MM/]DD] hh:mm[:ss] [{-|+}UU:uu]; Grid Engine's
+# library also takes one digit for hh, mm or ss ('1:2' is 01:02: sge_input_path_probe).
 _START = re.compile(
     r"(?:(?:(?:(?P<year>\d{2}|\d{4})/)?(?P<month>\d{2})/)?(?P<day>\d{2})\s+)?"
-    r"(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2}))?"
     r"(?:\s*(?P<sign>[+-])(?P<zh>\d{2}):(?P<zm>\d{2}))?"
 )
 
@@ -260,7 +369,7 @@ def job_spec(
     store.check_alive()
     # Submitting one template many times is common: its reading only changes with its
     # attributes, what is recorded of the submitter and the task range (and the hour, with
-    # a start time; the whole environment, with -V or -v).
+    # a start time; the whole environment, with -V or -v; the script, with -b n).
     origin = submitter.origin()
     key = (origin, tasks)
     cached = store.spec_cache
@@ -268,9 +377,13 @@ def job_spec(
         return cached[1]  # type: ignore[return-value]
     spec = _read(store.scalars, store.vectors, tasks, submitter, dict(origin))
     native = store.scalars.get("drmaa_native_specification", "")
-    if "drmaa_start_time" not in store.scalars and "-V" not in native and "-v" not in native:
+    if "drmaa_start_time" not in store.scalars and not any(o in native for o in _UNCACHED):
         store.spec_cache = (key, spec)
     return spec
+
+
+# Native options whose reading depends on more than the template and SGE_O_*.
+_UNCACHED = ("-V", "-v", "-b", "-cwd", "-hold_jid")
 
 
 def _read(
@@ -289,17 +402,20 @@ def _read(
     for pair in vectors.get("drmaa_v_env", ()):
         name, _, value = pair.partition("=")
         env[name] = value.split("=", 1)[0]
-    workdir = scalars.get("drmaa_wd") or None
+    workdir = scalars.get("drmaa_wd") or None  # '' is no working directory (measured)
     if workdir:
         _check_increment(workdir, bulk)
-        if "$drmaa_wd_ph$" in workdir:
+        if _WD_PH in workdir:
             raise _denied(
                 'working directory placeholder "$drmaa_wd_ph$" is not allowed in the working '
                 "directory path"
             )
+        workdir = qmaster_path(workdir)
+    # An argument is cut at its first newline (sge_input_path_probe: qmaster's job_args).
+    args = tuple(arg.split("\n", 1)[0] for arg in vectors.get("drmaa_v_argv", ()))
     fields: dict[str, Any] = {
         "command": command,
-        "args": tuple(vectors.get("drmaa_v_argv", ())),
+        "args": args,
         "env": env,
         "workdir": workdir,
         "input_path": _template_path(scalars, "drmaa_input_path", bulk),
@@ -312,10 +428,35 @@ def _read(
         "task_range": tasks,
         "origin": origin,
     }
-    if fields["native"]:
-        _native(fields["native"], fields, submitter)
+    native = fields["native"]
+    if native:
+        # What the template sets beats the matching switch (sge_native_options_probe).
+        given = {
+            field
+            for field, attribute in _TEMPLATE_FIELDS
+            if scalars.get(attribute) not in (None, "")
+        }
+        given.update(f"env:{name}" for name in env)
+        try:
+            words = shlex.split(native)
+        except ValueError as error:
+            raise _denied(str(error)) from None
+        if _wants_script(words):  # the script's own #$ lines first: the switches beat them
+            _script(command, fields, submitter, given)
+        _native(native, fields, submitter, given)
     if scalars.get("drmaa_job_category"):
         raise _denied("Unknown job category")  # a fresh cell defines none (qtask is empty)
     start = start_time(scalars.get("drmaa_start_time", ""))
     fields["start_at"] = None if start is None else start.timestamp()
     return JobSpec(**fields)
+
+
+# JobSpec fields a template attribute sets, and which attribute.
+_TEMPLATE_FIELDS = (
+    ("name", "drmaa_job_name"),
+    ("workdir", "drmaa_wd"),
+    ("output_path", "drmaa_output_path"),
+    ("error_path", "drmaa_error_path"),
+    ("input_path", "drmaa_input_path"),
+    ("join_files", "drmaa_join_files"),
+)

@@ -8,6 +8,8 @@ virtual clock a blocking call that would sleep moves the clock to the next job e
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import heapq
 import itertools
 import os
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from simulator.model import control_rules
 from simulator.model.errors import DrmError, ErrorCode
-from simulator.model.jobids import canonical, check_job_name, parse_job_id
+from simulator.model.jobids import canonical, check_job_name, job_name, parse_job_id
 from simulator.model.jobs import Action, Job, JobSpec, Outcome, State
 from simulator.model.owner import MIN_GID, MIN_UID, Owner, check_may_submit
 
@@ -42,8 +44,15 @@ REQUEUE_DELAY = 1.0
 MAX_ARRAY_TASKS = 75000
 #: The port Grid Engine's messages name (its default; the simulator listens on none).
 QMASTER_PORT = 6444
+#: The execution host's architecture (its ``arch`` complex).
+ARCH = "lx-amd64"
+#: The parallel environments a cell defines unless told otherwise (name: slots).
+DEFAULT_PARALLEL_ENVIRONMENTS = {"smp": 999}
 _CONTACT = re.compile(r"session=\S+")
 T = TypeVar("T")
+# Control actions that act on a flag only: on a missing task of a live array they are OK.
+_FLAG_ACTIONS = (Action.HOLD, Action.RELEASE)
+_PHASE_ACTIONS = (Action.SUSPEND, Action.RESUME)
 
 
 class SessionRecord:
@@ -63,8 +72,10 @@ class SessionRecord:
         self.finished_order: list[tuple[int, int, str]] = []
 
     def add_finished(self, job: Job) -> None:
+        # wait(ANY) hands out jobs by job number, and the tasks of one job in the order
+        # they ended (sge_array_probe).
         self.finished[job.id] = job
-        heapq.heappush(self.finished_order, (job.number, job.task or 0, job.id))
+        heapq.heappush(self.finished_order, (job.number, job.end_seq, job.id))
 
     def first_finished(self) -> Job | None:
         order, finished = self.finished_order, self.finished
@@ -107,6 +118,7 @@ class Cluster:
         owner: Owner | None = None,
         min_uid: int = MIN_UID,
         min_gid: int = MIN_GID,
+        parallel_environments: dict[str, int] | None = None,
     ) -> None:
         if slots < 1:
             raise ValueError("a cluster needs at least one slot")
@@ -123,6 +135,12 @@ class Cluster:
         self.owner = owner or Owner.caller()
         self.min_uid = min_uid
         self.min_gid = min_gid
+        # Parallel environments (name: slots) in the queue's pe_list: the cell provisioned
+        # for the measurements defines ``smp`` (999 slots, $pe_slots; sge_native_pe_probe).
+        if parallel_environments is None:
+            parallel_environments = DEFAULT_PARALLEL_ENVIRONMENTS
+        self.parallel_environments = dict(parallel_environments)
+        self._pe_used: dict[str, int] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._waiters = 0  # threads in self._changed.wait()
@@ -133,7 +151,13 @@ class Cluster:
         self._pending: list[tuple[int, int, int, Job]] = []  # heap, by job number then task
         self._seq = itertools.count()
         self._numbers = itertools.count(1)
-        self._running = 0
+        self._used = 0  # slots held by running jobs
+        self._live_count: dict[int, int] = {}  # job number: its tasks not yet finished
+        self._dependents: dict[int, list[Job]] = {}  # job number: jobs held for its end
+        # Finished tasks whose session was left before they were reaped, by job number:
+        # Grid Engine still shows them while their array job lives on (sge_array_probe).
+        self._lingering: dict[int, list[tuple[SessionRecord, Job]]] = {}
+        self._end_seq = itertools.count(1)
         self._scheduling = False
         self._closed = False
         # Fault hook: False is a qmaster outage (see set_reachable).
@@ -194,11 +218,26 @@ class Cluster:
             record = conn.record
             record.connections -= 1
             if not record.connections:
-                for job_id in record.finished:
-                    del record.jobs[job_id]
-                record.finished.clear()
-                record.finished_order.clear()
+                self._forget_finished(record)
             self._notify()
+
+    def _forget_finished(self, record: SessionRecord) -> None:
+        """The last client left: the library's usage records go with it. A finished task
+        of an array job that has tasks still to run stays known to the qmaster: it shows
+        ``done`` after a reconnect, wait() on it raises code 24 (no usage) and wait(ANY)
+        does not offer it (sge_array_probe). Everything else finished is forgotten, and so
+        is what ``-w v`` made up."""
+        jobs, live = record.jobs, self._live_count
+        for job_id, job in record.finished.items():
+            if job.task is not None and live.get(job.number):
+                job.outcome = None
+                self._lingering.setdefault(job.number, []).append((record, job))
+            else:
+                del jobs[job_id]
+        record.finished.clear()
+        record.finished_order.clear()
+        for job_id in [i for i, job in jobs.items() if job.state is State.UNDETERMINED]:
+            del jobs[job_id]
 
     def _new_session(self, pid: int) -> SessionRecord:
         """The session a contact-less initialize() gets.
@@ -231,14 +270,27 @@ class Cluster:
                     "job rejected: you tried to submit a job with more than "
                     f"{MAX_ARRAY_TASKS} tasks",
                 )
+            if spec.pe is not None or spec.impossible is not None or spec.validation != "e":
+                spec = self._check_request(spec, number)
             jobs = (
                 [Job(number, None, record.contact, spec, now)]
                 if tasks is None
                 else [Job(number, task, record.contact, spec, now) for task in tasks]
             )
             session_jobs, live = record.jobs, self._live
+            if spec.validation == "v":
+                # Verified only: libdrmaa hands out an id, but no job was made. The id
+                # stays in the session, 'undetermined', until it is left (measured).
+                for job in jobs:
+                    job.state = State.UNDETERMINED
+                    job.user_hold = job.system_hold = job.start_pending = False
+                    session_jobs[job.id] = job
+                return [job.id for job in jobs]
             for job in jobs:
                 session_jobs[job.id] = live[job.id] = job
+            self._live_count[number] = len(jobs)
+            if spec.hold_jid:
+                self._hold_for(jobs, spec.hold_jid)
             if spec.start_at is not None:
                 when = max(spec.start_at, now)
                 self.executor.call_at(when, lambda: self._start_time_reached(jobs))
@@ -246,11 +298,84 @@ class Cluster:
                 self._enqueue(jobs)
             return [job.id for job in jobs]
 
+    def _check_request(self, spec: JobSpec, number: int) -> JobSpec:
+        """The qmaster's verdict on what a job asks for (-pe, impossible requests, -w).
+
+        Default (``-w e``): a request no queue can ever meet is refused; ``-w w`` and ``-w
+        n`` accept such a job, which then never runs; ``-w v`` only verifies.
+        """
+        impossible = spec.impossible
+        if spec.pe is not None:
+            names = sorted(self.parallel_environments)
+            pe = next((name for name in names if fnmatch.fnmatchcase(name, spec.pe)), None)
+            if pe is None:
+                raise DrmError(
+                    ErrorCode.DENIED_BY_DRM,
+                    f'job rejected: the requested parallel environment "{spec.pe}" does not exist',
+                )
+            assert spec.pe_range is not None
+            if spec.pe_range[0] > min(self.slots, self.parallel_environments[pe]):
+                impossible = impossible or f"-pe {spec.pe}"
+            spec = dataclasses.replace(spec, pe=pe)
+        if impossible is None:
+            return spec
+        if spec.validation == "v":
+            raise DrmError(
+                ErrorCode.DENIED_BY_DRM,
+                f'Job {number} ({impossible}) cannot run at host "{self.host}" because it '
+                f"offers only hl:arch={ARCH}\nverification: no suitable queues"
+                if impossible.startswith("-l arch=")
+                else "verification: no suitable queues",
+            )
+        if spec.validation in ("n", "w"):
+            return dataclasses.replace(spec, unschedulable=True)
+        raise DrmError(ErrorCode.DENIED_BY_DRM, "error: no suitable queues")
+
+    def _hold_for(self, jobs: list[Job], wanted: Sequence[str]) -> None:
+        """-hold_jid: hold the jobs until every live job named (by number or by job name)
+        has ended; names and numbers of no live job are ignored (measured)."""
+        numbers: set[int] = set()
+        names: set[str] = set()
+        for item in wanted:
+            if item.isdigit():
+                if int(item) in self._live_count:
+                    numbers.add(int(item))
+            else:
+                names.add(item)
+        if names:
+            for job in self._live.values():
+                if job_name(job.spec) in names:
+                    numbers.add(job.number)
+        numbers.discard(jobs[0].number)
+        if not numbers:
+            return
+        for number in numbers:
+            self._dependents.setdefault(number, []).extend(jobs)
+        for job in jobs:
+            job.predecessors = set(numbers)
+            job.system_hold = True
+
     def _start_time_reached(self, jobs: list[Job]) -> None:
         with self._lock:
             for job in jobs:
-                job.system_hold = False
+                job.start_pending = False
+                job.system_hold = bool(job.predecessors)
             self._make_eligible(jobs)
+
+    def _predecessor_ended(self, number: int) -> None:
+        """Every task of job ``number`` has ended: release what -hold_jid held for it."""
+        ready = []
+        for job in self._dependents.pop(number, ()):
+            predecessors = job.predecessors
+            if predecessors is None or job.state.finished:
+                continue
+            predecessors.discard(number)
+            if not predecessors:
+                job.predecessors = None
+                job.system_hold = job.start_pending
+                ready.append(job)
+        if ready:
+            self._enqueue(ready)
 
     def _enqueue(self, jobs: list[Job]) -> None:
         """Put queued jobs in line for a slot, after the dispatch delay."""
@@ -267,6 +392,12 @@ class Cluster:
                 if job.state is State.QUEUED_ACTIVE and not job.held:
                     heapq.heappush(pending, (job.number, job.task or 0, next(seq), job))
             self._schedule()
+            if jobs and jobs[0].spec.immediate:
+                # -now y: a job the scheduler cannot start at once is gone, as one that
+                # never ran (sge_native_options_probe: failed, wait raises code 24).
+                for job in jobs:
+                    if job.state is State.QUEUED_ACTIVE and not job.held:
+                        self._job_ended(job, Outcome.aborted_job())
 
     # -- status and control ------------------------------------------------------------
     def status(self, conn: Connection, job_id: str) -> State:
@@ -274,8 +405,23 @@ class Cluster:
             record = self._record(conn)
             job = self._lookup(record, job_id, task_alias=False)
             if job is None:
+                job = self._finished_alias(record, job_id)
+            if job is None:
                 raise DrmError(ErrorCode.INVALID_JOB)
             return job.reported_state()
+
+    def _finished_alias(self, record: SessionRecord, job_id: str) -> Job | None:
+        """What jobStatus answers for an id the qmaster does not know: the library then
+        looks among the session's finished jobs, where a bare array number names task 1
+        and ``N.1`` names plain job N (sge_array_probe, sge_native_options_probe: the
+        answer is code 18 while task 1 runs, ``done`` once it has finished, code 18 again
+        once it is reaped)."""
+        number, task = parse_job_id(job_id)
+        alias = f"{number}.1" if task is None else str(number) if task == 1 else None
+        if alias is None:
+            return None
+        job = record.jobs.get(alias)
+        return job if job is not None and job.state.finished else None
 
     def control(self, conn: Connection, job_id: str, action: Action) -> None:
         with self._lock:
@@ -286,15 +432,20 @@ class Cluster:
             job = self._lookup(record, job_id, task_alias=True)
             if job is None:
                 tasks = self._array_tasks(record, job_id)
-                if tasks:  # a bare array-job number: every task of it
-                    self._apply_all(tasks, action, skip_finished=True)
+                if tasks:  # a bare array-job number: every live task of it
+                    self._apply_all(tasks, action, skip_finished=True, as_array=True)
                     return
-            if job is None or job.state.finished:
+                number, task = parse_job_id(job_id)
+                if task is not None and self._live_count.get(number) and action in _FLAG_ACTIONS:
+                    return  # no such task, but its array lives: a hold is OK (measured)
+            if job is None or job.state.finished or job.state is State.UNDETERMINED:
                 number = parse_job_id(job_id)[0]
                 raise control_rules.unknown_job_error(number, action)
             self._apply(job, action)
 
-    def _apply_all(self, jobs: list[Job], action: Action, skip_finished: bool) -> None:
+    def _apply_all(
+        self, jobs: list[Job], action: Action, skip_finished: bool, as_array: bool = False
+    ) -> None:
         """Apply an action to every job it fits, then raise the first failure (measured);
         finished jobs count as failures, except under TERMINATE.
 
@@ -311,6 +462,10 @@ class Cluster:
                         if skip_finished or action is Action.TERMINATE:
                             continue
                         raise control_rules.unknown_job_error(job.number, action)
+                    if job.state is State.UNDETERMINED:  # -w v: no job to act on
+                        continue
+                    if as_array and action in _PHASE_ACTIONS:  # refused naming the job
+                        control_rules.check_suspend_resume(job, action, self.owner.name, True)
                     self._apply(job, action)
                 except DrmError as error:
                     first = first or error
@@ -384,13 +539,11 @@ class Cluster:
                     own = record.jobs[ids[0]]
 
                 def ready() -> Job | None:
-                    # One id, or (a bare array-job number) any of its tasks.
                     self._check_still_open(conn)
-                    jobs = record.jobs
-                    alive = [jobs[i] for i in ids if i in jobs]
-                    if not alive:  # reaped meanwhile by another thread
+                    job = record.jobs.get(ids[0])
+                    if job is None:  # reaped meanwhile by another thread
                         raise DrmError(ErrorCode.INVALID_JOB)
-                    return next((job for job in alive if job.state.finished), None)
+                    return job if job.state.finished else None
 
             job = self._block(ready, timeout, own=own)
             self._reap(record, job)
@@ -495,7 +648,10 @@ class Cluster:
 
     def _reap(self, record: SessionRecord, job: Job) -> None:
         del record.jobs[job.id]
-        del record.finished[job.id]
+        if record.finished.pop(job.id, None) is None:  # a task that lingered on
+            lingering = self._lingering.get(job.number)
+            if lingering is not None and (record, job) in lingering:
+                lingering.remove((record, job))
         self._notify()
 
     # -- time --------------------------------------------------------------------------
@@ -521,8 +677,8 @@ class Cluster:
             if not self.reachable:  # the qmaster hears of it when it is back
                 self._unheard.append((job, outcome))
                 return
-            if job.ran:
-                self._running -= 1
+            if job.slots:
+                self._release_slots(job)
             if job.terminating:
                 # Killed by the DRM: aborted, and accounted as SIGKILL.
                 outcome.exited, outcome.signal, outcome.aborted = False, signal.SIGKILL, True
@@ -533,6 +689,7 @@ class Cluster:
                 outcome.exited, outcome.aborted = False, True
             job.outcome = outcome
             job.end_time = self.clock.now()
+            job.end_seq = next(self._end_seq)
             # A job killed by a signal is DONE on Grid Engine; only aborted ones FAILED.
             job.state = State.FAILED if outcome.aborted else State.DONE
             del self._live[job.id]
@@ -541,8 +698,27 @@ class Cluster:
                 record.add_finished(job)
             else:  # nobody is there to hear of it: the job is lost
                 del record.jobs[job.id]
+            count = self._live_count[job.number] - 1
+            if count:
+                self._live_count[job.number] = count
+            else:
+                self._job_gone(job.number)
             self._notify()
             self._schedule()
+
+    def _job_gone(self, number: int) -> None:
+        """Every task of job ``number`` has finished: the qmaster forgets the job."""
+        del self._live_count[number]
+        for record, job in self._lingering.pop(number, ()):
+            record.jobs.pop(job.id, None)
+        if number in self._dependents:
+            self._predecessor_ended(number)
+
+    def _release_slots(self, job: Job) -> None:
+        self._used -= job.slots
+        if job.spec.pe is not None:
+            self._pe_used[job.spec.pe] -= job.slots
+        job.slots = 0
 
     def _requeue(self, job: Job) -> None:
         """Exit status 99: Grid Engine puts the job back in the queue to run again."""
@@ -554,22 +730,47 @@ class Cluster:
         self._schedule()
 
     def _schedule(self) -> None:
+        """Start queued jobs in order while slots are free. A job that needs more slots
+        than are free (-pe) waits, and the jobs behind it that fit go first (measured:
+        a plain job overtook a waiting ``-pe smp 2`` job)."""
         if self._scheduling or self._closed or not self.reachable:
             return
         self._scheduling = True
+        waiting = []
         try:
             pending = self._pending
-            while self._running < self.slots and pending:
-                job = heapq.heappop(pending)[3]
+            while self._used < self.slots and pending:
+                entry = heapq.heappop(pending)
+                job = entry[3]
                 if job.state is not State.QUEUED_ACTIVE or job.held or job.spec.unschedulable:
                     continue  # held, terminated or started since it was queued; or hopeless
+                if job.spec.pe is None:
+                    job.slots = 1
+                else:
+                    granted = self._pe_slots(job.spec)
+                    if not granted:
+                        waiting.append(entry)
+                        continue
+                    job.slots = granted
+                    self._pe_used[job.spec.pe] = self._pe_used.get(job.spec.pe, 0) + granted
+                self._used += job.slots
                 job.state = State.RUNNING
                 job.ran = True
                 job.start_time = self.clock.now()
-                self._running += 1
                 self.executor.start(job)
         finally:
+            for entry in waiting:
+                heapq.heappush(self._pending, entry)
             self._scheduling = False
+
+    def _pe_slots(self, spec: JobSpec) -> int:
+        """The slots a -pe job gets now: as many as its range allows and are free (Grid
+        Engine gave ``-pe smp 1-4`` all 4 of an idle cell), or 0 if too few are free."""
+        assert spec.pe is not None and spec.pe_range is not None
+        pe_free = self.parallel_environments[spec.pe] - self._pe_used.get(spec.pe, 0)
+        free = min(self.slots - self._used, pe_free)
+        low, high = spec.pe_range
+        return min(high, free) if free >= low else 0
 
     # -- helpers -----------------------------------------------------------------------
     def _lookup(self, record: SessionRecord, job_id: str, task_alias: bool) -> Job | None:
@@ -600,9 +801,9 @@ class Cluster:
             return [key]
         if task == 1 and str(number) in record.jobs:
             return [str(number)]
-        if task is None:
-            prefix = f"{number}."
-            return [i for i in record.jobs if i.startswith(prefix)]
+        if task is None:  # a bare array number names task 1 (sge_array_probe)
+            first = f"{number}.1"
+            return [first] if first in record.jobs else []
         return []
 
     def _notify(self) -> None:

@@ -27,16 +27,19 @@ def unknown_job_error(number: int, action: Action) -> DrmError:
     return DrmError(ErrorCode.INVALID_JOB, message)
 
 
-def check_suspend_resume(job: Job, action: Action, user: str) -> State | None:
-    """The phase a live job moves to under SUSPEND/RESUME, None to stay; raises if refused."""
+def check_suspend_resume(
+    job: Job, action: Action, user: str, as_array: bool = False
+) -> State | None:
+    """The phase a live job moves to under SUSPEND/RESUME, None to stay; raises if refused.
+
+    ``as_array``: the action names the whole array job (a bare number), and the refusal
+    names the job, not the task (sge_array_probe).
+    """
     suspend = action is Action.SUSPEND
     code = ErrorCode.SUSPEND_INCONSISTENT_STATE if suspend else ErrorCode.RESUME_INCONSISTENT_STATE
     if job.state is State.QUEUED_ACTIVE:
-        raise DrmError(
-            code,
-            f"Modify operation can not be applied on job-array task "
-            f"{job.number}.{job.task or 1} in pending/hold state",
-        )
+        what = f"job {job.number}" if as_array else f"job-array task {job.number}.{job.task or 1}"
+        raise DrmError(code, f"Modify operation can not be applied on {what} in pending/hold state")
     if suspend and job.state is State.USER_SUSPENDED:
         raise DrmError(code, f"{user} - job {job.number} is already suspended")
     if not suspend and job.state is State.RUNNING:

@@ -52,9 +52,14 @@ def canonical(number: int, task: int | None) -> str:
     return str(number) if task is None else f"{number}.{task}"
 
 
+def job_name(spec: JobSpec) -> str:
+    """A job's name: the template's (or ``-N``), else its command's base name."""
+    return spec.name or os.path.basename(spec.command)
+
+
 def check_job_name(spec: JobSpec) -> None:
     """Refuse a job name as the qmaster does (measured); the default is the command's."""
-    name = spec.name or os.path.basename(spec.command)
+    name = job_name(spec)
     if not name:
         raise DrmError(
             ErrorCode.DENIED_BY_DRM, "job rejected cause there is no job_name in the request"

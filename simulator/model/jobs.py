@@ -62,6 +62,20 @@ class JobSpec:
     start_at: float | None = None
     # Accepted although no queue can ever run it (qsub -w n with an impossible request).
     unschedulable: bool = False
+    # A request no queue can meet, as Grid Engine's verification names it ("-l arch=x");
+    # what comes of it depends on ``validation`` (qsub -w: e, w, n or v).
+    impossible: str | None = None
+    validation: str = "e"
+    # A parallel environment (a name, wildcards allowed) and its slot range (qsub -pe).
+    pe: str | None = None
+    pe_range: tuple[int, int] | None = None
+    # qsub -now y: run at once or not at all.
+    immediate: bool = False
+    # qsub -hold_jid: job ids and names to wait for.
+    hold_jid: tuple[str, ...] = ()
+    # qsub -b n: the script libdrmaa read and sent along, which the job runs.
+    script: bytes | None = None
+    binary: bool = True
     # A bulk job's first, last and step index (the SGE_TASK_* variables); None: single job.
     task_range: tuple[int, int, int] | None = None
     # What Grid Engine records of the submitter (the SGE_O_* variables).
@@ -119,14 +133,18 @@ class Job:
     """One job (or one task of a bulk job) on the cluster."""
 
     __slots__ = (
+        "end_seq",
         "end_time",
         "handle",
         "id",
         "number",
         "outcome",
+        "predecessors",
         "ran",
         "session",
+        "slots",
         "spec",
+        "start_pending",
         "start_time",
         "state",
         "submit_time",
@@ -148,7 +166,14 @@ class Job:
         # flags beside it (a running job can be held); see :meth:`reported_state`.
         self.state = State.QUEUED_ACTIVE
         self.user_hold = spec.hold
-        self.system_hold = spec.start_at is not None
+        # Held by the system until its start time, and (-hold_jid) until the jobs it
+        # depends on have ended: ``system_hold`` is either.
+        self.start_pending = spec.start_at is not None
+        self.predecessors: set[int] | None = None
+        self.system_hold = self.start_pending
+        # Slots it holds while it runs (a -pe job may hold several); 0 when it holds none.
+        self.slots = 0
+        self.end_seq = 0  # when it ended, in the order the cell heard of job ends
         self.submit_time = now
         self.start_time: float | None = None
         self.end_time: float | None = None
