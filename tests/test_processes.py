@@ -288,3 +288,23 @@ def test_timers_take_no_thread_each(rsession, rdrmaa):
     assert [rsession.jobStatus(job) for job in held] == ["system_on_hold"] * 20
     control.reset()
     assert threading.active_count() <= before
+
+
+def test_busy_job_reports_cpu_and_memory(rsession, rdrmaa):
+    # sge_usage_probe: cpu = acct_cpu = ru_utime + ru_stime; maxvmem (bytes) and mem (GB s)
+    # once the job has run long enough to be sampled.
+    busy = "t=$(($(date +%s) + 2)); while [ $(date +%s) -lt $t ]; do :; done"
+    info = rsession.wait(rsession.runJob(template(rdrmaa, "/bin/sh", "-c", busy)), 30)
+    usage = {k: float(v) for k, v in info.resourceUsage.items()}
+    assert usage["cpu"] > 0.5 and usage["acct_cpu"] == usage["cpu"]
+    assert abs(usage["cpu"] - usage["ru_utime"] - usage["ru_stime"]) < 0.01
+    assert usage["ru_maxrss"] > 0
+    assert usage["maxvmem"] == usage["acct_maxvmem"] == usage["ru_maxrss"] * 1024
+    assert usage["mem"] == pytest.approx(usage["cpu"] * usage["maxvmem"] / 2**30, abs=1e-4)
+
+
+def test_short_job_is_never_sampled(rsession, rdrmaa):
+    info = rsession.wait(rsession.runJob(template(rdrmaa, "/bin/true")), 30)
+    usage = info.resourceUsage
+    assert float(usage["ru_maxrss"]) > 0
+    assert usage["maxvmem"] == usage["mem"] == "0.0000"

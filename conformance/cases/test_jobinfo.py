@@ -8,7 +8,7 @@ terminate -> wasAborted; resourceUsage a dict of strings like '0.0000').
 
 import pytest
 
-from conformance.kit import case, expect_raises, ge_choice
+from conformance.kit import case, expect_raises, ge_choice, real_jobs
 
 #: exit codes checked on real clocks unless --drmaa-exhaustive (all 256 on sim-virtual)
 #: Grid Engine gives two exit codes a meaning of its own (99: requeue the job, 100: put it in
@@ -169,6 +169,28 @@ def test_resource_usage_times(session, jobs):
     usage = {k: float(v) for k, v in info.resourceUsage.items()}
     assert usage["submission_time"] <= usage["start_time"] <= usage["end_time"]
     assert usage["end_time"] - usage["start_time"] >= 1
+    assert usage["ru_wallclock"] >= 1
+
+
+@case(
+    "GFD.130 Session.wait (rusage)",
+    official=["st_usage_check"],
+    ge="a CPU-bound job of 2-3 s: cpu = acct_cpu = ru_utime + ru_stime > 0, ru_maxrss > 0 "
+    "(KiB), maxvmem > 0 (bytes, sampled about once a second), ru_wallclock >= 1 "
+    "(sge_usage_probe)",
+)
+@ge_choice("resource usage names are implementation-defined")
+@real_jobs("only a real process uses CPU and memory")
+def test_resource_usage_of_a_busy_job(session, jobs):
+    """A job busy for 2-3 s reports the CPU and memory it used."""
+    busy = 't=$(($(date +%s) + 3)); while [ "$(date +%s)" -lt "$t" ]; do :; done'
+    info = jobs.finish(session.runJob(jobs.shell(busy)))
+    usage = {k: float(v) for k, v in info.resourceUsage.items()}
+    assert info.hasExited and info.exitStatus == 0
+    assert usage["cpu"] > 0.5 and usage["acct_cpu"] == usage["cpu"]
+    assert abs(usage["cpu"] - usage["ru_utime"] - usage["ru_stime"]) < 0.01
+    assert usage["ru_utime"] > 0
+    assert usage["ru_maxrss"] > 0 and usage["maxvmem"] > 0
     assert usage["ru_wallclock"] >= 1
 
 

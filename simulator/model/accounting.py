@@ -43,6 +43,10 @@ _SGE_SIGNALS = {
     signal.SIGUSR2: 932,
 }
 
+# Seconds a job runs before Grid Engine's execd has sampled its memory once (measured:
+# jobs of ru_wallclock 1 had maxvmem 0, jobs of 2 s and more had it).
+SAMPLE_INTERVAL = 1.0
+
 # Key order as Grid Engine's libdrmaa lists them.
 USAGE_KEYS = [
     "io",
@@ -118,4 +122,15 @@ def usage_record(job: Job) -> dict[str, float]:
         usage["ru_wallclock"] = float(end - start)
     if cpu:
         usage["cpu"] = usage["acct_cpu"] = cpu
+    rss = usage.get("ru_maxrss")
+    if rss and job.end_time - job.start_time >= SAMPLE_INTERVAL:
+        # Grid Engine samples a job's memory about once a second: maxvmem is the largest
+        # virtual size seen (bytes), mem the integral of it over CPU time (GB s); a job
+        # that ends before the first sample has neither (sge_usage_probe). wait4 only
+        # gives the peak resident set: taken for maxvmem (a lower bound of the peak
+        # virtual size), and held over all the CPU time for mem (an upper bound).
+        peak = rss * 1024.0
+        usage["maxvmem"] = usage["acct_maxvmem"] = peak
+        if cpu:
+            usage["mem"] = usage["acct_mem"] = cpu * peak / 2**30
     return usage
