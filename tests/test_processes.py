@@ -308,3 +308,63 @@ def test_short_job_is_never_sampled(rsession, rdrmaa):
     usage = info.resourceUsage
     assert float(usage["ru_maxrss"]) > 0
     assert usage["maxvmem"] == usage["mem"] == "0.0000"
+
+
+ESCAPES = {
+    "setsid": "setsid sleep 30 & echo $! > {pidfile}; sleep 1",
+    "nohup": '(trap "" HUP; nohup sleep 30 > /dev/null 2>&1 & echo $! > {pidfile}); sleep 1',
+    "double_fork": 'sh -c "sleep 30 & echo \\$! > {pidfile}" & sleep 1',
+    "background": "sleep 30 & echo $! > {pidfile}; sleep 1",
+    "setsid_tree": 'setsid sh -c "sleep 30 & echo \\$! > {pidfile}; wait" & sleep 1',
+}
+
+
+def _gone(pid: int) -> bool:
+    """No such process (not even a zombie: the simulator reaped it)."""
+    return not os.path.exists(f"/proc/{pid}")
+
+
+def _subreaper() -> int:
+    import ctypes
+
+    value = ctypes.c_int()
+    ctypes.CDLL(None).prctl(37, ctypes.byref(value), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+    return value.value
+
+
+@pytest.mark.parametrize("how", sorted(ESCAPES))
+def test_escaped_children_die_with_their_job(rsession, rdrmaa, job_dir, how):
+    # sge_escaped_children_probe: Grid Engine kills them when the job ends by itself.
+    pidfile = job_dir / "pid"
+    jt = template(rdrmaa, "/bin/sh", "-c", ESCAPES[how].format(pidfile=pidfile))
+    info = rsession.wait(rsession.runJob(jt), 30)
+    assert info.hasExited and info.exitStatus == 0
+    pid = int(pidfile.read_text())
+    assert _gone(pid)
+    assert _subreaper() == 0  # no job runs: orphans of other code go to init again
+
+
+@pytest.mark.parametrize("how", ["setsid", "double_fork"])
+def test_escaped_children_die_when_their_job_is_terminated(rsession, rdrmaa, job_dir, how):
+    pidfile = job_dir / "pid"
+    script = ESCAPES[how].format(pidfile=pidfile).replace("sleep 1", "sleep 60")
+    job = rsession.runJob(template(rdrmaa, "/bin/sh", "-c", script))
+    deadline = time.monotonic() + 10
+    while not pidfile.exists() or not pidfile.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    pid = int(pidfile.read_text())
+    assert not _gone(pid)
+    assert _subreaper() == 1  # while a job runs
+    rsession.control(job, rdrmaa.JobControlAction.TERMINATE)
+    assert rsession.wait(job, 30).wasAborted
+    assert _gone(pid)
+
+
+def test_other_code_keeps_its_children(rsession, rdrmaa):
+    import subprocess
+
+    mine = subprocess.Popen(["/bin/sleep", "0.2"])
+    job = rsession.runJob(template(rdrmaa, "/bin/sh", "-c", "setsid sleep 30 & sleep 0.1"))
+    rsession.wait(job, 30)
+    assert mine.wait(5) == 0  # not reaped behind its back

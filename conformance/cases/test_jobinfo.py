@@ -219,3 +219,25 @@ def test_exit_100_fails_the_job(drmaa, session, jobs):
     assert session.jobStatus(job) == drmaa.JobState.FAILED
     info = session.wait(job, session.TIMEOUT_NO_WAIT)
     assert (info.hasExited, info.wasAborted) == (False, True)
+
+
+@pytest.mark.parametrize("escape", ["setsid", "double_fork"])
+@case(
+    "GFD.130 Session.wait; Session.control (TERMINATE)",
+    ge="a child that left the job's process group (setsid, a double fork) is killed when "
+    "the job ends by itself or is terminated (sge_escaped_children_probe)",
+)
+@ge_choice("whether a job's escaped children outlive it is DRM-specific")
+@real_jobs("the child of a real job writes a file")
+def test_escaped_children_die_with_the_job(session, jobs, drmaa_job_dir, escape):
+    """A heartbeat left behind by the job stops once wait has returned."""
+    beat = drmaa_job_dir / "heartbeat"
+    loop = f"while :; do echo x >> {beat}; sleep 0.05; done"
+    start = {"setsid": f"setsid sh -c '{loop}' &", "double_fork": f"sh -c '({loop}) &' &"}
+    info = jobs.finish(session.runJob(jobs.shell(f"{start[escape]} sleep 1")))
+    assert info.hasExited and info.exitStatus == 0
+    jobs.pass_time(1)
+    size = beat.stat().st_size
+    assert size > 0
+    jobs.pass_time(1)
+    assert beat.stat().st_size == size

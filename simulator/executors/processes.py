@@ -12,10 +12,21 @@ Reaping is wait4(2), which also yields the resource usage. Reaping and signallin
 under one lock: a process group is never signalled after its leader was reaped, so a
 recycled pid can't be hit. A job's TMPDIR is removed by the reaper thread in batches, off
 the path from a job's end to the return of whoever waits for it.
+
+A job's processes die with it, as Grid Engine kills them (it tracks them by an extra group
+id: sge_escaped_children_probe), even those that left its process group (``setsid``,
+``setpgid``). While jobs run, this process is a child subreaper (``PR_SET_CHILD_SUBREAPER``):
+a job process whose parent dies is handed to it, not to init. When a job's leader has
+ended, before it is reaped (so its pid, the job's session id, cannot be reused), its
+remaining processes are found among this process's children (by session id, or by the
+job's TMPDIR in their environment for those that made a session of their own), killed
+with their descendants, and reaped.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import select
 import signal
@@ -46,6 +57,44 @@ _RUSAGE_FIELDS = (
 )
 
 
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+class _Subreaper:
+    """This process as a child subreaper while any job runs (every executor together):
+    orphans of other code in the process are left to init the rest of the time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs = 0
+        try:
+            self._prctl = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):  # not Linux: nothing escapes are caught by
+            self._prctl = None
+
+    def _set(self, on: bool) -> None:
+        if self._prctl is not None:
+            self._prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+
+    def hold(self) -> None:
+        with self._lock:
+            self._jobs += 1
+            if self._jobs == 1:
+                self._set(True)
+
+    def release(self) -> None:
+        with self._lock:
+            self._jobs -= 1
+            if not self._jobs:
+                self._set(False)
+
+
+SUBREAPER = _Subreaper()
+# How long the job's last processes, once killed, are waited for at its end (they die in
+# microseconds unless the kernel holds them in an uninterruptible sleep).
+_STRAGGLER_WAIT = 0.2
+
+
 class LaunchError(Exception):
     """The job's process could not be started (missing command, unopenable file...)."""
 
@@ -65,6 +114,7 @@ class Launch(Protocol):
     """Starts a job's process; told when it is gone, to clean up after it."""
 
     def __call__(self, job: Job) -> subprocess.Popen: ...
+    def tmpdir(self, job: Job) -> str: ...
     def finished(self, job: Job) -> None: ...
     def close(self) -> None: ...
 
@@ -78,12 +128,14 @@ CLEANUP_BATCH = 64
 class _Child:
     """A running job's process, as ``job.handle``: its pid and its pidfd."""
 
-    __slots__ = ("fd", "job", "limit", "pid", "watched")
+    __slots__ = ("fd", "job", "limit", "pid", "tid", "watched")
 
     def __init__(self, job: Job, pid: int, fd: int) -> None:
         self.job = job
         self.pid = pid
         self.fd = fd
+        # The thread that started it: the kernel hands the job's orphans to that thread.
+        self.tid = threading.get_native_id()
         self.watched = False  # claimed: a waiting thread polls the pidfd, the epoll does not
         self.limit: Timer | None = None  # the run-time limit's timer
 
@@ -110,14 +162,20 @@ class ProcessExecutor:
 
     # -- the cluster's side ------------------------------------------------------------
     def start(self, job: Job) -> None:
+        SUBREAPER.hold()
         try:
             proc = self._launch(job)
         except LaunchError:
+            SUBREAPER.release()
             self._on_end(job, Outcome.aborted_job(started=False))
             return
         except NotExecutable:
+            SUBREAPER.release()
             self._on_end(job, Outcome(exited=True, exit_status=127))
             return
+        except BaseException:
+            SUBREAPER.release()
+            raise
         # We reap this child through its pidfd; Popen must never wait for it itself.
         proc.returncode = 0
         child = _Child(job, proc.pid, os.pidfd_open(proc.pid))
@@ -285,11 +343,13 @@ class ProcessExecutor:
             if not claimed:
                 self._epoll.unregister(fd)
             os.close(fd)
-            # Like Grid Engine at a job's end, take down what the job left behind in its
-            # process group (background children): the leader is still unreaped, so the
-            # group id is still ours.
+            # Like Grid Engine at a job's end, take down what the job left behind: its
+            # process group (background children), then whatever left the group. The
+            # leader is still unreaped, so its group and session ids are still the job's.
             self._killpg(child.pid, signal.SIGKILL)
+            self._kill_escaped(child)
             _, status, ru = os.wait4(child.pid, 0)
+            SUBREAPER.release()
             child.job.handle = None
             self._cleanups.append(child.job)
             # The reaper thread removes TMPDIRs; tell it when it may be asleep for good.
@@ -297,6 +357,108 @@ class ProcessExecutor:
         if wake:
             self._wake_reaper()
         self._on_end(child.job, Outcome.from_wait_status(status, _usage(ru)))
+
+    def _kill_escaped(self, child: _Child) -> None:
+        """Kill and reap the job's processes that are still about (see the module doc)."""
+        kids = _children(child.tid)
+        if len(kids) <= 1 and (not kids or kids[0] == child.pid):
+            return  # the common case: nothing but the leader itself
+        marker = f"\0TMPDIR={self._launch.tmpdir(child.job)}\0".encode()
+        leaders = {c.pid for c in self._by_fd.values()}
+        leaders.add(child.pid)
+        seen: set[int] = set()
+        killed: set[int] = set()  # a zombie's environment is gone: remember whom we killed
+        deadline = time.monotonic() + _STRAGGLER_WAIT
+        while True:
+            found = [
+                pid
+                for pid in kids
+                if pid not in leaders
+                and pid not in seen
+                and (pid in killed or _of_job(pid, child.pid, marker))
+            ]
+            if not found:
+                return
+            seen.update(found)
+            for pid in found:  # with their descendants, wherever those went
+                for victim in _tree(pid):
+                    killed.add(victim)
+                    _kill(victim)
+            for pid in found:  # their orphans come to this process as they die: look again
+                _reap_orphan(pid, deadline)
+            kids = _children(child.tid)
+
+
+def _children(tid: int) -> list[int]:
+    """This process's children, read from the thread that the kernel hands orphans to
+    (every thread's, if that one has ended)."""
+    try:
+        with open(f"/proc/self/task/{tid}/children", "rb") as f:
+            return [int(pid) for pid in f.read().split()]
+    except FileNotFoundError:
+        pids: list[int] = []
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/children", "rb") as f:
+                    pids.extend(int(pid) for pid in f.read().split())
+            except FileNotFoundError:
+                continue
+        return pids
+
+
+def _of_job(pid: int, session: int, marker: bytes) -> bool:
+    """Whether process ``pid`` belongs to the job whose session is ``session``: it is in
+    that session, or (having made one of its own) has the job's TMPDIR in its environment."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        if int(fields[3]) == session:
+            return True
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return marker in b"\0" + f.read()
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", "rb") as f:
+                    todo.extend(int(child) for child in f.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap_orphan(pid: int, deadline: float) -> None:
+    """Reap a child of this process that was killed; give up at ``deadline`` (it is then
+    reaped by whoever waits for children next, or by init at this process's end)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        os.waitid(os.P_PIDFD, fd, os.WEXITED | os.WNOHANG)
+    except ChildProcessError:
+        pass
+    except OSError as error:
+        if error.errno != errno.ECHILD:
+            raise
+    finally:
+        os.close(fd)
 
 
 def _has_ended(child: _Child) -> bool:
