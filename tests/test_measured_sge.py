@@ -681,6 +681,14 @@ def test_command_with_a_blank_is_an_internal_error(vsession, vdrmaa):
         vsession.runJob(template(vdrmaa, "/bin/echo hi there"))
 
 
+@pytest.mark.parametrize("name", ["é", "naïve"])
+def test_job_name_not_ascii_is_an_internal_error(vsession, vdrmaa, name):
+    # sge_bad_input_probe: runJob InternalException, like a name with a blank.
+    jt = template(vdrmaa, "/bin/true", jobName=name)
+    with pytest.raises(vdrmaa.InternalException, match="Error reading answer list"):
+        vsession.runJob(jt)
+
+
 def test_exit_100_fails_the_job(vsession, vdrmaa):
     job = vsession.runJob(template(vdrmaa, "/bin/sh", "-c", "exit 100"))
     vsession.synchronize([job], 10, False)

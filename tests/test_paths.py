@@ -199,3 +199,19 @@ def test_start_time_forms_grid_engine_takes(text, parts):
 def test_start_time_forms_grid_engine_refuses(vsession, vdrmaa, text):
     with pytest.raises(vdrmaa.DeniedByDrmException, match="Error parsing DRMAA date string"):
         vsession.runJob(template(vdrmaa, "/bin/true", startTime=text))
+
+
+@pytest.mark.parametrize(
+    ("attribute", "message"),
+    [
+        ("jobName", "job rejected cause there is no job_name in the request"),
+        ("jobCategory", "Unknown job category"),
+    ],
+)
+def test_empty_name_and_category_are_refused(vsession, vdrmaa, attribute, message):
+    # sge_input_path_probe: set and read back as '', refused at runJob.
+    jt = template(vdrmaa, "/bin/true", **{attribute: ""})
+    assert getattr(jt, attribute) == ""
+    with pytest.raises(vdrmaa.DeniedByDrmException) as info:
+        vsession.runJob(jt)
+    assert str(info.value) == f"code 17: {message}"

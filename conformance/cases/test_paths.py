@@ -118,3 +118,25 @@ def test_an_argument_is_cut_at_a_newline(session, jobs, drmaa_job_dir):
     jt = jobs.template("/usr/bin/printf", ["[%s]", "a\nb", "c"], outputPath=f":{out}")
     assert jobs.finish(session.runJob(jt)).exitStatus == 0
     assert _read(out) == "[a][c]"
+
+
+@pytest.mark.parametrize(
+    ("attribute", "message"),
+    [
+        ("jobName", "job rejected cause there is no job_name in the request"),
+        ("jobCategory", "Unknown job category"),
+    ],
+)
+@case(
+    "GFD.130 JobTemplate.jobName; jobCategory; Session.runJob (DENIED_BY_DRM)",
+    ge="jobName '' and jobCategory '': set and read back; runJob raises "
+    "DeniedByDrmException (sge_input_path_probe)",
+)
+@ge_choice("when an empty name or category is refused is left to the implementation")
+def test_empty_name_and_category_refused_at_submission(drmaa, session, jobs, attribute, message):
+    """An empty jobName or jobCategory is kept by the template and refused by runJob."""
+    jt = jobs.sleeper(0)
+    setattr(jt, attribute, "")
+    assert getattr(jt, attribute) == ""
+    error = expect_raises(drmaa.DeniedByDrmException, lambda: session.runJob(jt), code=17)
+    assert str(error) == f"code 17: {message}"

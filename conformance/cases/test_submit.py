@@ -159,6 +159,19 @@ def test_environment_cannot_override_grid_engine_variables(session, jobs, drmaa_
     assert env["PATH"] == f"{env['TMPDIR']}:OVERRIDE"
 
 
+@case(
+    "GFD.130 JobTemplate.jobName; Session.runJob",
+    ge="jobName 'é' (not ASCII): runJob raises InternalException 'code 1: Error reading "
+    "answer list from qmaster', as for a name with a blank (sge_bad_input_probe)",
+)
+@ge_choice("which job names a DRM takes is implementation-defined")
+def test_job_name_not_ascii_is_refused(drmaa, session, jobs):
+    """Grid Engine's client chokes on the qmaster's answer to a non-ASCII name."""
+    jt = jobs.sleeper(0, jobName="é")
+    error = expect_raises(drmaa.InternalException, lambda: session.runJob(jt), code=1)
+    assert str(error) == "code 1: Error reading answer list from qmaster"
+
+
 @case("GFD.130 JobTemplate.workingDirectory", official=["st_attribute_check"])
 @real_jobs("reads the job's standard output")
 def test_working_directory(session, jobs, drmaa_job_dir):

@@ -36,7 +36,8 @@ _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 
 
 def job_name(job: Job) -> str:
-    return job.spec.name or os.path.basename(job.spec.command)
+    spec = job.spec
+    return os.path.basename(spec.command) if spec.name is None else spec.name
 
 
 # Grid Engine's path variables, as its execd expands them in the output, error and input

@@ -423,7 +423,7 @@ def _read(
         "error_path": _template_path(scalars, "drmaa_error_path", bulk),
         "join_files": scalars.get("drmaa_join_files") == "y",
         "hold": scalars.get("drmaa_js_state") == SUBMISSION_STATE_HOLD,
-        "name": scalars.get("drmaa_job_name") or None,
+        "name": scalars.get("drmaa_job_name"),  # '' is a name, and refused (measured)
         "native": scalars.get("drmaa_native_specification", ""),
         "task_range": tasks,
         "origin": origin,
@@ -444,8 +444,8 @@ def _read(
         if _wants_script(words):  # the script's own #$ lines first: the switches beat them
             _script(command, fields, submitter, given)
         _native(native, fields, submitter, given)
-    if scalars.get("drmaa_job_category"):
-        raise _denied("Unknown job category")  # a fresh cell defines none (qtask is empty)
+    if "drmaa_job_category" in scalars:  # '' too: a fresh cell defines none (measured)
+        raise _denied("Unknown job category")
     start = start_time(scalars.get("drmaa_start_time", ""))
     fields["start_at"] = None if start is None else start.timestamp()
     return JobSpec(**fields)

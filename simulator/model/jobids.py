@@ -54,7 +54,7 @@ def canonical(number: int, task: int | None) -> str:
 
 def job_name(spec: JobSpec) -> str:
     """A job's name: the template's (or ``-N``), else its command's base name."""
-    return spec.name or os.path.basename(spec.command)
+    return os.path.basename(spec.command) if spec.name is None else spec.name
 
 
 def check_job_name(spec: JobSpec) -> None:
@@ -66,8 +66,9 @@ def check_job_name(spec: JobSpec) -> None:
         )
     if "/" in name:
         raise DrmError(ErrorCode.DENIED_BY_DRM, "Slash ('/') not allowed in objectname")
-    if _SPACE.search(name) or _SPACE.search(spec.command):
-        # Grid Engine's client chokes on the qmaster's answer rather than refusing cleanly.
+    if _SPACE.search(name) or _SPACE.search(spec.command) or not name.isascii():
+        # Grid Engine's client chokes on the qmaster's answer rather than refusing cleanly
+        # (a blank, or a name that is not ASCII: 'é', b'\xff'; sge_bad_input_probe).
         raise DrmError(ErrorCode.INTERNAL_ERROR, "Error reading answer list from qmaster")
     if name[0].isdigit():
         raise DrmError(
