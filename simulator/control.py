@@ -4,7 +4,8 @@ Test code and the conformance suite use this to choose the clock, let virtual ti
 make the DRM misbehave; code under test never needs it. Defaults come from the environment
 (``DRMAA_SIM_CLOCK=real|virtual``, ``DRMAA_SIM_SLOTS=N``,
 ``DRMAA_SIM_DISPATCH_DELAY=seconds``, ``DRMAA_SIM_JOB_USER=name``,
-``DRMAA_SIM_HOME=directory``), so ``python -m simulator`` can set them for a script it runs.
+``DRMAA_SIM_HOME=directory``, ``DRMAA_SIM_TMPDIR=directory``, where jobs' TMPDIRs go, ``/tmp``
+by default as on Grid Engine), so ``python -m simulator`` can set them for a script it runs.
 
 Like Grid Engine (``min_uid``/``min_gid`` 1000), the simulated cell refuses root's jobs:
 ``runJob`` raises DeniedByDrmException. A process that must run as root says which

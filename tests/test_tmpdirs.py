@@ -151,7 +151,7 @@ import simulator.drmaa as drmaa
 control.reset(clock="real", home=sys.argv[1])
 s = drmaa.Session(); s.initialize()
 jt = s.createJobTemplate(); jt.remoteCommand = "/bin/sh"
-jt.args = ["-c", f"echo $$ > {sys.argv[1]}/pid; (sleep 300 &); exec sleep 300"]
+jt.args = ["-c", f"sleep 300 & echo $! > {sys.argv[1]}/child; echo $$ > {sys.argv[1]}/pid; wait"]
 jt.outputPath = ":/dev/null"; jt.joinFiles = True
 s.runJob(jt)
 while not os.path.exists(os.path.join(sys.argv[1], "pid")):
@@ -169,12 +169,12 @@ def test_jobs_of_a_killed_simulator_die_when_the_next_one_starts(job_dir, monkey
 
     script = job_dir / "sim.py"
     script.write_text(KILLED_SIMULATOR)
-    env = {**os.environ, "TMPDIR": str(job_dir)}
+    env = {**os.environ, "DRMAA_SIM_TMPDIR": str(job_dir)}
     simulator = subprocess.Popen(
         [sys.executable, str(script), str(job_dir)], stdout=subprocess.PIPE, text=True, env=env
     )
     assert simulator.stdout is not None and simulator.stdout.readline() == "ready\n"
-    job = int((job_dir / "pid").read_text())
+    job, child = int((job_dir / "pid").read_text()), int((job_dir / "child").read_text())
     simulator.kill()
     simulator.wait()
     simulator.stdout.close()
@@ -182,14 +182,13 @@ def test_jobs_of_a_killed_simulator_die_when_the_next_one_starts(job_dir, monkey
     (dead_root,) = [p for p in job_dir.iterdir() if p.name.startswith(ROOT_PREFIX)]
     monkeypatch.setattr(tmpdirs_module, "_swept", set())
     TmpDirs(str(job_dir)).close()
-    for _ in range(100):
-        try:
-            os.kill(job, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.02)
-    else:
-        raise AssertionError("the orphaned job survived the sweep")
+    for pid, what in ((job, "the orphaned job"), (child, "the job's own child")):
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError(f"{what} survived the sweep")
     assert not dead_root.exists()
-    leftovers = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
-    assert leftovers.stdout == "", "the job's own child survived the sweep"

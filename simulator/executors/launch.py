@@ -35,6 +35,17 @@ _INHERITED = {"LANG": "C.UTF-8"}
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 
 
+def queue_tmpdir() -> str:
+    """Where jobs' TMPDIRs go: all.q's ``tmpdir``, ``/tmp`` on Grid Engine (measured:
+    sge_job_env_probe), whatever TMPDIR the submitter has. (A TMPDIR under the submitter's
+    long one broke jobs whose Unix sockets live there: paths are limited to 107 bytes.)
+    ``DRMAA_SIM_TMPDIR`` moves it, as a cell's queue configuration would."""
+    configured = os.environ.get("DRMAA_SIM_TMPDIR")
+    if configured:
+        return configured
+    return "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+
+
 def job_name(job: Job) -> str:
     spec = job.spec
     return os.path.basename(spec.command) if spec.name is None else spec.name
@@ -146,7 +157,7 @@ class Launcher:
             u = self.job_user
             self._popen_identity = {"user": u.uid, "group": u.gid, "extra_groups": u.groups}
             owner = (u.uid, u.gid)
-        self.tmpdirs = TmpDirs(tmp_root or tempfile.gettempdir(), owner)
+        self.tmpdirs = TmpDirs(tmp_root or queue_tmpdir(), owner)
         # Every job without an input path reads this; Popen would open /dev/null anew each time.
         self._devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
