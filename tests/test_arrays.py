@@ -147,3 +147,33 @@ def test_finished_task_is_forgotten_once_its_array_has_ended(sleeps_by_task, vdr
     assert s.wait(ANY, 0).jobId == ids[1]
     with pytest.raises(vdrmaa.InvalidJobException):
         s.jobStatus(ids[0])  # its array job has ended: the qmaster forgot it
+
+
+def test_task_that_ends_while_nobody_is_connected_lingers(sleeps_by_task, vdrmaa):
+    # sge_reconnect_tasks_probe: not lost (as a single job is) while its array lives on.
+    s = sleeps_by_task
+    _, ids = _run(s, vdrmaa, 30, 2)
+    contact = s.contact
+    s.exit()
+    control.advance(6)
+    s.initialize(contact)
+    assert [s.jobStatus(t) for t in ids] == ["running", "done"]
+    with pytest.raises(Exception, match=r"^code 24: no usage information"):
+        s.wait(ids[1], 0)
+    with pytest.raises(vdrmaa.InvalidJobException):
+        s.jobStatus(ids[1])
+    with pytest.raises(vdrmaa.ExitTimeoutException):
+        s.wait(ANY, 2)
+
+
+def test_finished_array_is_forgotten_at_exit(sleeps_by_task, vdrmaa):
+    # sge_reconnect_tasks_probe: every task finished before exit(): all gone, as single jobs.
+    s = sleeps_by_task
+    _, ids = _run(s, vdrmaa, 0, 0)
+    s.synchronize(ids, 10, False)
+    contact = s.contact
+    s.exit()
+    s.initialize(contact)
+    for task in ids:
+        with pytest.raises(vdrmaa.InvalidJobException):
+            s.jobStatus(task)

@@ -341,6 +341,25 @@ def test_script_directives_with_b_n(rsession, rdrmaa, job_dir):
         (job_dir / "out").unlink()
 
 
+def test_b_n_without_a_readable_script_is_refused(vsession, vdrmaa, tmp_path):
+    # sge_reconnect_tasks_probe
+    missing = f"{tmp_path}/no-such-script.sh"
+    jt = template(vdrmaa, missing, nativeSpecification="-b n")
+    _denied(vdrmaa, vsession, jt, f"error opening {missing}: No such file or directory\n")
+
+
+def test_b_n_script_without_a_shebang_runs_in_a_shell(rsession, rdrmaa, job_dir):
+    # sge_reconnect_tasks_probe: "ran as <the spooled copy> with arg1"
+    script = job_dir / "noshebang.sh"
+    script.write_text('echo "ran as $0 with $1"\n')
+    jt = template(rdrmaa, str(script), "arg1", nativeSpecification="-b n")
+    jt.outputPath = f":{job_dir}/o"
+    assert rsession.wait(rsession.runJob(jt), 30).exitStatus == 0
+    seen = (job_dir / "o").read_text()
+    assert seen.startswith("ran as /") and seen.endswith(" with arg1\n")
+    assert str(script) not in seen  # a copy taken at submission runs
+
+
 def test_b_n_runs_a_copy_taken_at_submission(rsession, rdrmaa, job_dir):
     script = job_dir / "s.sh"
     script.write_text("echo first\n")

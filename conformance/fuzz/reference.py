@@ -296,9 +296,14 @@ class Reference:
             job.terminated = True
             owner = self.sessions.get(job.session)
             if owner is not None and owner is not self.open:
-                # Its session is disconnected: it ends with nobody to hear, and is lost.
-                owner.jobs.pop(job.id, None)
-                job.orphan = True
+                # Its session is disconnected: it ends with nobody to hear, and is lost;
+                # a task of an array job that lives on stays, without usage
+                # (sge_reconnect_tasks_probe).
+                if self._array_may_live(job.id):
+                    job.finished = job.lingering = job.maybe_gone = True
+                else:
+                    owner.jobs.pop(job.id, None)
+                    job.orphan = True
 
     # -- waiting --------------------------------------------------------------------------
     def expect_wait(self, job_id: str, timeout: int) -> Expect:

@@ -288,10 +288,8 @@ def _script(path: str, fields: dict[str, Any], submitter: Submitter, given: set[
     try:
         with open(full, "rb") as f:
             content = f.read()
-    except OSError as error:
-        raise _denied(
-            f"Unable to read script file because of error: error opening {path}: {error.strerror}"
-        ) from None
+    except OSError as error:  # measured: sge_reconnect_tasks_probe
+        raise _denied(f"error opening {path}: {error.strerror}\n") from None
     if b"\0" in content:
         raise _denied("Script length does not match declared length")
     fields["script"] = content

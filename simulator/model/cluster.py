@@ -225,19 +225,24 @@ class Cluster:
         """The last client left: the library's usage records go with it. A finished task
         of an array job that has tasks still to run stays known to the qmaster: it shows
         ``done`` after a reconnect, wait() on it raises code 24 (no usage) and wait(ANY)
-        does not offer it (sge_array_probe). Everything else finished is forgotten, and so
+        does not offer it (sge_array_probe); so does one that ends while nobody is
+        connected (sge_reconnect_tasks_probe). Everything else finished is forgotten, and so
         is what ``-w v`` made up."""
         jobs, live = record.jobs, self._live_count
         for job_id, job in record.finished.items():
             if job.task is not None and live.get(job.number):
-                job.outcome = None
-                self._lingering.setdefault(job.number, []).append((record, job))
+                self._linger(record, job)
             else:
                 del jobs[job_id]
         record.finished.clear()
         record.finished_order.clear()
         for job_id in [i for i, job in jobs.items() if job.state is State.UNDETERMINED]:
             del jobs[job_id]
+
+    def _linger(self, record: SessionRecord, job: Job) -> None:
+        """A finished task nobody connected heard the end of, whose array job lives on."""
+        job.outcome = None
+        self._lingering.setdefault(job.number, []).append((record, job))
 
     def _new_session(self, pid: int) -> SessionRecord:
         """The session a contact-less initialize() gets.
@@ -694,11 +699,15 @@ class Cluster:
             job.state = State.FAILED if outcome.aborted else State.DONE
             del self._live[job.id]
             record = self._sessions[job.session]
+            count = self._live_count[job.number] - 1
             if record.connected:
                 record.add_finished(job)
+            elif count and job.task is not None:
+                # Nobody is there to hear of it, but its array job lives on: the qmaster
+                # still shows the task, without usage (sge_reconnect_tasks_probe).
+                self._linger(record, job)
             else:  # nobody is there to hear of it: the job is lost
                 del record.jobs[job.id]
-            count = self._live_count[job.number] - 1
             if count:
                 self._live_count[job.number] = count
             else:
