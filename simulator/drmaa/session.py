@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from simulator.drmaa import _ctypes_rules as ct
 from simulator.drmaa import _process, cells
 from simulator.drmaa.const import (
-    ENCODING,
     JOB_IDS_SESSION_ALL,
     JOB_IDS_SESSION_ANY,
+    SIGNAL_BUFFER,
     TIMEOUT_NO_WAIT,
     TIMEOUT_WAIT_FOREVER,
     JobControlAction,
@@ -24,9 +24,14 @@ from simulator.drmaa.const import (
     status_to_string,
     string_to_control_action,
 )
-from simulator.drmaa.errors import exception_for, translate
+from simulator.drmaa.errors import exception_for
 from simulator.drmaa.helpers import Version
-from simulator.drmaa.template import JobTemplate, template_store
+from simulator.drmaa.template import (
+    JobTemplate,
+    check_alive,
+    template_argument,
+    template_store,
+)
 from simulator.library import calls
 from simulator.library.submission import Submitter
 from simulator.model import DrmError, ErrorCode
@@ -57,25 +62,23 @@ def _call(operation: Callable[..., T], *args: Any) -> T:
     try:
         return operation(*args)
     except DrmError as error:
-        raise translate(error) from None
-
-
-def _job_id(value: object, position: int = 1) -> str | None:
-    """A job id as the library receives it (None for NULL); ctypes' checks first."""
-    raw = ct.c_string(ct.encode_id(value), position)
-    return None if raw is None else raw.decode(ENCODING)
+        raise ct.library_error(error) from None
+    except Exception as error:  # a bug inside the cell: what the library would answer
+        raise ct.library_failure(error) from error
 
 
 def _job_info(finished: calls.Finished) -> JobInfo:
+    """drmaa_wait's answers, each read as the binding reads it (into its buffers)."""
+    usage = [ct.read_back(f"{name}={value}") for name, value in finished.usage.items()]
     return JobInfo(
-        finished.job_id,
+        ct.read_back(finished.job_id, ct.JOB_ID_BUFFER),
         finished.exited,
         finished.signaled,
-        finished.signal_name,
+        ct.read_back(finished.signal_name, SIGNAL_BUFFER),
         finished.core_dumped,
         finished.aborted,
         finished.exit_status,
-        finished.usage,
+        dict(pair.split("=", 1) for pair in usage),
     )
 
 
@@ -96,7 +99,8 @@ class _SessionVersion:
 
 def _contact() -> str:
     session = _process.current
-    return session.handle.contact if session is not None and session.handle.open else ""
+    contact = session.handle.contact if session is not None and session.handle.open else ""
+    return ct.read_back(contact)
 
 
 class Session:
@@ -118,9 +122,7 @@ class Session:
     @staticmethod
     def initialize(contactString: str | None = None) -> None:
         """Open the process's DRMAA session, or rejoin the one ``contactString`` names."""
-        if isinstance(contactString, str):
-            contactString = contactString.encode(ENCODING)
-        raw = ct.c_string(contactString, 1)
+        contact = ct.library_id(contactString, 1) or None  # NULL or "": a new session
         with _process.lock:
             session = _process.current
             if session is not None and session.handle.open:
@@ -128,7 +130,6 @@ class Session:
                     ErrorCode.ALREADY_ACTIVE_SESSION,
                     "Initialization failed due to existing DRMAA session.",
                 )
-            contact = raw.decode(ENCODING) if raw else None
             cell = cells.choose()
             _process.current = _process.Current(cell, _call(cell.connect, contact))
 
@@ -154,42 +155,51 @@ class Session:
     @staticmethod
     def runJob(jobTemplate: JobTemplate) -> str:
         """Submit one job; returns its id, e.g. ``'42'``."""
+        store = template_store(template_argument(jobTemplate, 3))
         session = _process.active()
-        store = template_store(jobTemplate, 3)
-        return _call(session.cell.run_job, session.handle, store, Submitter.this_process())
+        check_alive(store)
+        job_id = _call(session.cell.run_job, session.handle, store, Submitter.this_process())
+        return ct.read_back(job_id, ct.JOB_ID_BUFFER)
 
     @staticmethod
     def runBulkJobs(
         jobTemplate: JobTemplate, beginIndex: int, endIndex: int, step: int
     ) -> list[str]:
         """Submit an array job; returns one id per task, e.g. ``['42.1', '42.2']``."""
+        # ctypes converts the arguments in order, the template first
+        template = template_argument(jobTemplate, 2)
         begin, end, incr = ct.c_int(beginIndex, 3), ct.c_int(endIndex, 4), ct.c_int(step, 5)
+        store = template_store(template)
         session = _process.active()
-        store = template_store(jobTemplate, 2)
+        check_alive(store)
         submitter = Submitter.this_process()
         run = session.cell.run_bulk_jobs
-        return _call(run, session.handle, store, begin, end, incr, submitter)
+        job_ids = _call(run, session.handle, store, begin, end, incr, submitter)
+        return [ct.read_back(job_id) for job_id in job_ids]
 
     @staticmethod
     def control(jobId: str, operation: str) -> None:
         """Suspend, resume, hold, release or terminate a job (or JOB_IDS_SESSION_ALL)."""
-        job_id = _job_id(jobId)
+        # The binding encodes the id and looks the action up before ctypes sees either.
+        raw = ct.encode_id(jobId)
         action = string_to_control_action(operation)
+        job_id = ct.library_id(raw, 1)
         session = _process.active()
         _call(session.cell.control, session.handle, job_id, action)
 
     @staticmethod
     def synchronize(jobIds: Any, timeout: int = -1, dispose: bool = False) -> None:
         """Wait until every listed job has finished; ``dispose`` reaps them too."""
-        ids = [_job_id(i) for i in ct.string_vector(jobIds)]
+        disposing = bool(dispose)  # the binding's first step
+        ids: list[str | None] = list(ct.string_vector(jobIds))
         wait_for = ct.c_integer(timeout, 2)
         session = _process.active()
-        _call(session.cell.synchronize, session.handle, ids, wait_for, bool(dispose))
+        _call(session.cell.synchronize, session.handle, ids, wait_for, disposing)
 
     @staticmethod
     def wait(jobId: str, timeout: int = -1) -> JobInfo:
         """Wait for a job (or JOB_IDS_SESSION_ANY) to finish; reaps it and returns its info."""
-        job_id = _job_id(jobId)
+        job_id = ct.library_id(jobId, 1)
         wait_for = ct.c_integer(timeout, 5)
         session = _process.active()
         return _job_info(_call(session.cell.wait, session.handle, job_id, wait_for))
@@ -197,7 +207,7 @@ class Session:
     @staticmethod
     def jobStatus(jobId: str) -> str:
         """The job's state, one of the JobState strings."""
-        job_id = _job_id(jobId)
+        job_id = ct.library_id(jobId, 1)
         session = _process.active()
         return status_to_string(_call(session.cell.job_ps, session.handle, job_id))
 

@@ -38,7 +38,7 @@ from simulator.drmaa.const import (
     WCT_SLIMIT,
     WD,
 )
-from simulator.drmaa.errors import InvalidJobTemplateException, translate
+from simulator.drmaa.errors import InvalidJobTemplateException
 from simulator.library.templates import SCALAR_ATTRIBUTES, DeletedTemplate
 from simulator.model.errors import DrmError, ErrorCode
 
@@ -55,22 +55,34 @@ def _translated(call: Any, *args: Any) -> Any:
     except DeletedTemplate as error:
         raise InvalidJobTemplateException(error.message) from None
     except DrmError as error:
-        raise translate(error) from None
+        raise ct.library_error(error) from None
+    except Exception as error:  # a bug inside the cell: what the library would answer
+        raise ct.library_failure(error) from error
 
 
-def template_store(template: object, position: int) -> Template:
-    """The library's template behind a ``JobTemplate`` argument, checked as ctypes checks a
-    template pointer (NULL is the library's code 4; anything else ctypes refuses)."""
+def template_argument(template: object, position: int) -> JobTemplate | None:
+    """A template pointer argument as ctypes checks it: a ``JobTemplate``, or None (NULL);
+    ctypes refuses anything else."""
+    if template is None or isinstance(template, JobTemplate):
+        return template
+    raise ctypes.ArgumentError(
+        f"argument {position}: TypeError: expected LP_drmaa_job_template_s instance "
+        f"instead of {type(template).__name__}"
+    )
+
+
+def template_store(template: JobTemplate | None) -> Template:
+    """The library's template behind a checked template argument. The library refuses
+    NULL (code 4) before it looks for a session, as Grid Engine's drmaa_run_job and
+    drmaa_run_bulk_jobs do."""
     if template is None:
-        raise translate(DrmError(ErrorCode.INVALID_ARGUMENT))
-    if not isinstance(template, JobTemplate):
-        raise ctypes.ArgumentError(
-            f"argument {position}: TypeError: expected LP_drmaa_job_template_s instance "
-            f"instead of {type(template).__name__}"
-        )
-    store = template._store()
+        raise ct.library_error(DrmError(ErrorCode.INVALID_ARGUMENT))
+    return template._store()
+
+
+def check_alive(store: Template) -> None:
+    """A deleted template is refused (on Grid Engine, using one crashes the process)."""
     _translated(store.check_alive)
-    return store
 
 
 class BoolConverter:
@@ -90,13 +102,14 @@ class BoolConverter:
 class IntConverter:
     """The binding's integer converter, kept as it behaves under Python 3.
 
-    ``bytes(10)`` is ten NUL bytes, so an int reaches the library as an empty string; a
-    str raises ``TypeError``. The attributes that use it are unsupported on Grid Engine.
+    ``bytes(10)`` is ten NUL bytes, so an int reaches the library as an empty string (the
+    ``char *`` ends at the first NUL); a str raises ``TypeError``. The attributes that use
+    it are unsupported on Grid Engine.
     """
 
     @staticmethod
     def to_drmaa(value: Any) -> bytes:
-        return bytes(value).split(b"\0", 1)[0]
+        return bytes(value)
 
     @staticmethod
     def from_drmaa(value: bytes) -> int:
@@ -118,16 +131,16 @@ class Attribute:
         else:
             raw = value
         raw = ct.c_string(raw, 3)
-        value = None if raw is None else raw.decode(ENCODING)
+        value = None if raw is None else ct.to_library(raw)
         _library_call(instance._store().set, self.name.decode(ENCODING), value)
 
     def __get__(self, instance: JobTemplate | None, owner: type) -> Any:
         if instance is None:
             return self
         text = _library_call(instance._store().get, self.name.decode(ENCODING))
-        if self.converter:
-            return self.converter.from_drmaa(text.encode(ENCODING))
-        return text
+        if self.converter:  # it gets the buffer's bytes
+            return self.converter.from_drmaa(ct.read_back_bytes(text))
+        return ct.read_back(text)
 
 
 class VectorAttribute:
@@ -143,7 +156,8 @@ class VectorAttribute:
     def __get__(self, instance: JobTemplate | None, owner: type) -> Any:
         if instance is None:
             return self
-        return _library_call(instance._store().get_vector, self.name.decode(ENCODING))
+        values = _library_call(instance._store().get_vector, self.name.decode(ENCODING))
+        return [ct.read_back(value) for value in values]
 
 
 class DictAttribute:
@@ -164,7 +178,9 @@ class DictAttribute:
         if instance is None:
             return self
         pairs = _library_call(instance._store().get_vector, self.name.decode(ENCODING))
-        return dict(pair.split("=", 1) for pair in pairs)
+        # As the binding does it: every pair read first, then split, then made a dict.
+        split = [ct.read_back(pair).split("=", 1) for pair in pairs]
+        return dict(split)
 
 
 class JobTemplate:
