@@ -336,6 +336,7 @@ class Reference:
     def waited(self, job_id: str, outcome: str) -> None:
         job = self.job(job_id)
         if job is not None and outcome in (OK, NO_USAGE, INVALID_JOB):
+            assert self.open is not None  # job() finds jobs of the open session only
             self._forget(self.open, job_id)  # reaped (or found gone): forgotten from now on
 
     def expect_wait_any(self) -> Expect:
@@ -357,10 +358,12 @@ class Reference:
         if all(job.maybe_gone for job in jobs):
             outcomes.add(INVALID_JOB)  # they may all be gone already
 
+        session = self.open
+
         def check(info: Any) -> str | None:
             if info.jobId not in ending:
                 return f"wait(ANY) returned {info.jobId!r}, which cannot have finished"
-            return _job_info(self.open.jobs[info.jobId])(info)
+            return _job_info(session.jobs[info.jobId])(info)
 
         return Expect.of(*outcomes, check=check)
 

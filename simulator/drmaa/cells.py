@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from simulator import control
 from simulator.library import calls
@@ -21,6 +21,9 @@ from simulator.library.submission import Submitter
 from simulator.library.templates import DeletedTemplate, TemplateStore
 from simulator.model.accounting import signal_name
 from simulator.model.errors import ErrorCode
+
+if TYPE_CHECKING:
+    from simulator.server.client import Client
 
 QMASTER_ENV = "DRMAA_TESTKIT_QMASTER"
 
@@ -112,7 +115,7 @@ class RemoteHandle:
 
     token: str
     contact: str
-    anchor: object
+    anchor: Client
     open: bool = True
 
 
@@ -173,11 +176,11 @@ class RemoteCell:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._idle: list[object] = []
+        self._idle: list[Client] = []
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
-    def _client(self) -> Iterator[object]:
+    def _client(self) -> Iterator[Client]:
         from simulator.server.client import Client
 
         with self._lock:
@@ -196,7 +199,7 @@ class RemoteCell:
         from simulator.server.wire import data, text
 
         with self._client() as client:
-            reply = client.request(op, *(data(f) for f in fields))  # type: ignore[attr-defined]
+            reply = client.request(op, *(data(f) for f in fields))
         return [text(field) for field in reply]
 
     def connect(self, contact: str | None) -> Handle:
@@ -217,7 +220,7 @@ class RemoteCell:
         try:
             self.request("exit", handle.token)
         finally:
-            handle.anchor.close()  # type: ignore[attr-defined]
+            handle.anchor.close()
 
     def new_template(self, handle: Handle) -> Template:
         assert isinstance(handle, RemoteHandle)

@@ -215,6 +215,5 @@ class Session:
         self.initialize(self.contactString)
         return self
 
-    def __exit__(self, *_: object) -> bool:
+    def __exit__(self, *_: object) -> None:
         self.exit()
-        return False

@@ -239,6 +239,5 @@ class JobTemplate:
     def __enter__(self) -> JobTemplate:
         return self
 
-    def __exit__(self, *_: object) -> bool:
+    def __exit__(self, *_: object) -> None:
         self.delete()
-        return False
