@@ -98,14 +98,13 @@ def test_the_findings_replay_alike_on_both_sides(tmp_path):
     assert "steps whose outcomes differ: 0" in done.stdout
 
 
-def test_a_template_of_an_ended_session_is_a_known_difference(tmp_path):
-    """KNOWN_DIFFERENCES['template of an ended session']: the fuzzer makes no such call;
-    this replay shows the difference is still there (fix the C library, then this)."""
+def test_a_template_outlives_the_session_it_was_made_in(tmp_path):
+    """Templates belong to the process, in Grid Engine's library, our C library and the
+    drop-in alike: one made before exit() is used in the next session, and deleted twice."""
     program = "\n".join([
         "s.initialize(None)", "jt1 = s.createJobTemplate()", "s.exit()",
         "advance(1)", "s.initialize(None)", "jt1.remoteCommand = '/bin/true'",
+        "s.deleteJobTemplate(jt1)", "s.deleteJobTemplate(jt1)",
     ])  # fmt: skip
     done = _replay(tmp_path, program)
-    assert "steps whose outcomes differ: 1" in done.stdout, done.stdout + done.stderr
-    assert "jt1.remoteCommand = '/bin/true'\n    dropin   -> NoneType:None" in done.stdout
-    assert "binding  raised drmaa.errors.NoActiveSessionException" in done.stdout
+    assert "steps whose outcomes differ: 0" in done.stdout, done.stdout + done.stderr

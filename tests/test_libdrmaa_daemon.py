@@ -430,6 +430,10 @@ out["init2"] = call("init", None)
 out["old_template_in_new_session"] = call("set_attribute", old, c_char_p(b"drmaa_wd"),
                                           c_char_p(b"/"))
 out["delete_old"] = call("delete_job_template", old)
+out["delete_old_again"] = call("delete_job_template", old)
+out["get_deleted"] = call("get_attribute", old, c_char_p(b"drmaa_wd"),
+                          ctypes.create_string_buffer(64), c_size_t(64))
+out["set_deleted"] = call("set_attribute", old, c_char_p(b"drmaa_wd"), c_char_p(b"/"))
 gone = c_void_p()
 out["allocate_gone"] = call("allocate_job_template", byref(gone))
 out["exit2"] = call("exit")
@@ -474,8 +478,14 @@ def test_the_c_api_end_to_end(qmaster, job_dir):
     assert out["contact_after_exit"] == ok
     assert out["set_without_session"] == [5, "No active session"]
     assert out["init2"] == ok
-    assert out["old_template_in_new_session"] == [5, "No active session"]
+    # Templates belong to the process, as in Grid Engine's library: one outlives its session.
+    assert out["old_template_in_new_session"] == ok
     assert out["delete_old"] == ok
+    # A second delete does nothing (Grid Engine survives it, measured); other calls on a
+    # deleted template are refused instead of reading freed memory.
+    assert out["delete_old_again"] == ok
+    assert out["get_deleted"] == [14, "The value for the job attribute is invalid."]
+    assert out["set_deleted"] == [4, "the job template was deleted (libdrmaa would crash here)"]
     assert out["allocate_gone"] == ok and out["exit2"] == ok
     assert out["delete_after_exit"] == ok
 

@@ -80,23 +80,12 @@ NOT_MADE: Counter[str] = Counter()
 # Known differences: the calls they cover are not made (and each skip is counted). Each
 # entry says which side is wrong and why it is not fixed here.
 KNOWN_DIFFERENCES = {
-    "template of an ended session": (
-        "A job template made in one session and used in a later one (after exit() and "
-        "initialize(), even one that rejoins the same contact). In the drop-in it works on: "
-        "templates are the process's own, as in Grid Engine's libdrmaa, which keeps them in "
-        "the library, not in the qmaster (its source; not measured). Our C library keeps "
-        "them in the daemon, in the session that made them, and sends the old session's "
-        "token, which the daemon answers with NoActiveSessionException 'code 5: No active "
-        "session' although a session is open. The C library and the daemon are the odd "
-        "ones (docs/qmaster-protocol.md: 'exit ... its templates go too'); fixing it means "
-        "keeping templates per client process, not per session: not a small change."
-    ),
     "deleted template": (
-        "Any use of a deleted template, deleting it again included. In both C libraries "
-        "(Grid Engine's and ours) the template is freed memory then: undefined behaviour "
-        "that crashes (Grid Engine: SIGSEGV, sge_template_probe.out), which would take the "
-        "fuzzer down with it. The drop-in refuses such use on purpose (docs/simulator.md, "
-        "'Deleted templates')."
+        "Any use of a deleted template but deleting it again. Grid Engine's library crashes "
+        "on a write (SIGSEGV, sge_template_probe.out); ours refuses it with code 4 (a read: "
+        "code 14), which drmaa-python raises as InvalidArgumentException; the drop-in raises "
+        "InvalidJobTemplateException, which says more (docs/simulator.md, 'Deleted "
+        "templates')."
     ),
 }
 
@@ -643,10 +632,6 @@ def make_machine(pair: Cells) -> type[RuleBasedStateMachine]:
             assert difference in KNOWN_DIFFERENCES
             not_made(f"known difference: {difference}")
 
-        def stale(self, jt: Any) -> bool:
-            """Whether using ``jt`` now would meet 'template of an ended session'."""
-            return isinstance(jt, TemplateRef) and self.epoch is not None and jt.epoch != self.epoch
-
         def _name(self, prefix: str) -> str:
             self.counter += 1
             return f"{prefix}{self.counter}"
@@ -749,15 +734,11 @@ def make_machine(pair: Cells) -> type[RuleBasedStateMachine]:
 
         @rule(jt=templates, attribute_value=ATTRIBUTE_AND_VALUE)
         def set_attribute(self, jt: TemplateRef, attribute_value: tuple[str, Any]) -> None:
-            if self.stale(jt):
-                return self.skip("template of an ended session")
             attribute, value = attribute_value
             self.both(f"{jt.name}.{attribute} = {code_of(value)}")
 
         @rule(jt=templates, attribute=st.sampled_from(ATTRIBUTES))
         def get_attribute(self, jt: TemplateRef, attribute: str) -> None:
-            if self.stale(jt):
-                return self.skip("template of an ended session")
             self.both(f"{jt.name}.{attribute}")
 
         @rule(jt=templates)
@@ -774,8 +755,6 @@ def make_machine(pair: Cells) -> type[RuleBasedStateMachine]:
         @rule(jt=templates, job=st.sampled_from(COMMANDS), hold=st.booleans())
         def make_runnable(self, jt: TemplateRef, job: tuple[str, list[str]], hold: bool) -> None:
             """A template that can be submitted: command, args, no output files."""
-            if self.stale(jt):
-                return self.skip("template of an ended session")
             command, args = job
             self.both(f"{jt.name}.remoteCommand = {command!r}")
             self.both(f"{jt.name}.args = {args!r}")
@@ -787,9 +766,6 @@ def make_machine(pair: Cells) -> type[RuleBasedStateMachine]:
         # -- submission -------------------------------------------------------------------
         @rule(target=jobs, jt=templates)
         def run_job(self, jt: Any) -> Any:
-            if self.stale(jt):
-                self.skip("template of an ended session")
-                return multiple()
             outcome = self.both(f"s.runJob({code_of(jt)})")
             return outcome.value if outcome.ok else multiple()
 
@@ -805,9 +781,6 @@ def make_machine(pair: Cells) -> type[RuleBasedStateMachine]:
                 self._run_bulk_jobs(junk, *bounds)
 
         def _run_bulk_jobs(self, jt: Any, begin: Any, end: Any, step: Any) -> Any:
-            if self.stale(jt):
-                self.skip("template of an ended session")
-                return multiple()
             bounds = [c_int(v) for v in (begin, end, step)]
             if None not in bounds:
                 first, last, incr = bounds

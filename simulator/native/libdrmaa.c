@@ -17,7 +17,10 @@
 #pragma GCC visibility pop
 
 #include <limits.h>
+#include <pthread.h>
+#include <search.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,20 +170,52 @@ int drmaa_exit(char *error_diagnosis, size_t error_diag_len)
 }
 
 /* ---- job templates ------------------------------------------------------------------
- * A template lives in the daemon, in the session that made it; here it is that
- * session's token and the daemon's template id. A template of a session that has ended
- * goes to the daemon with its old token, which the daemon no longer knows. */
+ * A template lives in the daemon, which keeps it for this process (as Grid Engine's library
+ * keeps templates: they outlive the session they were made in); here it is the daemon's
+ * template id. */
 
 #define TEMPLATE_ID_MAX 32
 
 struct drmaa_job_template_s {
-    char token[QM_TOKEN_MAX];
     char id[TEMPLATE_ID_MAX];
 };
 
+/* The templates this process holds, by address: Grid Engine's library survives a second
+ * drmaa_delete_job_template of one template (measured), so a delete of a template that is
+ * not live touches nothing, and other calls on one refuse it instead of reading freed
+ * memory. */
+static pthread_mutex_t g_templates_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *g_templates; /* a tsearch(3) tree of live template pointers */
+
+static int compare_pointers(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return (x > y) - (x < y);
+}
+
+static int template_is_live(const drmaa_job_template_t *jt)
+{
+    pthread_mutex_lock(&g_templates_lock);
+    int live = tfind(jt, &g_templates, compare_pointers) != NULL;
+    pthread_mutex_unlock(&g_templates_lock);
+    return live;
+}
+
+/* Refuse a template that was deleted (or never allocated here): ``code`` 14 for reads,
+ * as Grid Engine answers them; 4 for writes and submissions, where its library crashes. */
+static int dead_template(int code, char *diag, size_t diag_len)
+{
+    if (code == DRMAA_ERRNO_INVALID_ATTRIBUTE_VALUE)
+        return qm_fail(code, diag, diag_len, "The value for the job attribute is invalid.");
+    return qm_fail(code, diag, diag_len,
+                   "the job template was deleted (libdrmaa would crash here)");
+}
+
+/* A template belongs to this process, not to a session: it is named to the daemon with
+ * the session open now (which must be one of this process's) and its id. */
 static void put_template(struct qm_call *call, const drmaa_job_template_t *jt)
 {
-    qm_put_str(call, jt->token);
+    qm_put_str(call, call->token);
     qm_put_str(call, jt->id);
 }
 
@@ -211,11 +246,18 @@ int drmaa_allocate_job_template(drmaa_job_template_t **jt, char *error_diagnosis
             memchr(id, '\0', len) != NULL) {
             rc = qm_malformed(&call, error_diagnosis, error_diag_len);
         } else {
-            memcpy(made->token, call.token, sizeof made->token);
             memcpy(made->id, id, len);
             made->id[len] = '\0';
-            *jt = made;
-            made = NULL;
+            pthread_mutex_lock(&g_templates_lock);
+            int stored = tsearch(made, &g_templates, compare_pointers) != NULL;
+            pthread_mutex_unlock(&g_templates_lock);
+            if (stored) {
+                *jt = made;
+                made = NULL;
+            } else {
+                rc = qm_fail(DRMAA_ERRNO_NO_MEMORY, error_diagnosis, error_diag_len,
+                             "out of memory");
+            }
         }
     }
     qm_end(&call);
@@ -228,11 +270,16 @@ int drmaa_delete_job_template(drmaa_job_template_t *jt, char *error_diagnosis,
 {
     if (jt == NULL)
         return invalid(error_diagnosis, error_diag_len);
+    pthread_mutex_lock(&g_templates_lock);
+    int live = tdelete(jt, &g_templates, compare_pointers) != NULL;
+    pthread_mutex_unlock(&g_templates_lock);
+    if (!live)
+        return DRMAA_ERRNO_SUCCESS; /* deleted already: nothing to do (measured) */
     struct qm_call call;
     int rc = DRMAA_ERRNO_SUCCESS;
-    /* Outside its session (after exit, in a forked child) there is nothing left to tell
-     * the daemon: the template went with its session. */
-    if (qm_session(&call, NULL, 0) == 0 && strcmp(call.token, jt->token) == 0) {
+    /* Without a session (after exit, in a forked child) the daemon is not told: its copy
+     * goes when this process does. */
+    if (qm_session(&call, NULL, 0) == 0) {
         rc = qm_attach(&call, error_diagnosis, error_diag_len);
         if (rc == 0) {
             qm_op(&call, "jt.delete");
@@ -254,6 +301,10 @@ int drmaa_set_attribute(drmaa_job_template_t *jt, const char *name, const char *
     int rc = begin(&call, error_diagnosis, error_diag_len);
     if (rc != 0)
         return rc;
+    if (!template_is_live(jt)) {
+        qm_end(&call);
+        return dead_template(DRMAA_ERRNO_INVALID_ARGUMENT, error_diagnosis, error_diag_len);
+    }
     qm_op(&call, "jt.set");
     put_template(&call, jt);
     qm_put_str(&call, name);
@@ -272,6 +323,10 @@ int drmaa_get_attribute(drmaa_job_template_t *jt, const char *name, char *value,
     int rc = begin(&call, error_diagnosis, error_diag_len);
     if (rc != 0)
         return rc;
+    if (!template_is_live(jt)) {
+        qm_end(&call);
+        return dead_template(DRMAA_ERRNO_INVALID_ATTRIBUTE_VALUE, error_diagnosis, error_diag_len);
+    }
     qm_op(&call, "jt.get");
     put_template(&call, jt);
     qm_put_str(&call, name);
@@ -298,6 +353,10 @@ int drmaa_set_vector_attribute(drmaa_job_template_t *jt, const char *name,
     int rc = begin(&call, error_diagnosis, error_diag_len);
     if (rc != 0)
         return rc;
+    if (!template_is_live(jt)) {
+        qm_end(&call);
+        return dead_template(DRMAA_ERRNO_INVALID_ARGUMENT, error_diagnosis, error_diag_len);
+    }
     qm_op(&call, "jt.set_vector");
     put_template(&call, jt);
     qm_put_str(&call, name);
@@ -319,6 +378,10 @@ int drmaa_get_vector_attribute(drmaa_job_template_t *jt, const char *name,
     int rc = begin(&call, error_diagnosis, error_diag_len);
     if (rc != 0)
         return rc;
+    if (!template_is_live(jt)) {
+        qm_end(&call);
+        return dead_template(DRMAA_ERRNO_INVALID_ATTRIBUTE_VALUE, error_diagnosis, error_diag_len);
+    }
     qm_op(&call, "jt.get_vector");
     put_template(&call, jt);
     qm_put_str(&call, name);
@@ -397,6 +460,10 @@ int drmaa_run_job(char *job_id, size_t job_id_len, const drmaa_job_template_t *j
     int rc = begin(&call, error_diagnosis, error_diag_len);
     if (rc != 0)
         return rc;
+    if (!template_is_live(jt)) {
+        qm_end(&call);
+        return dead_template(DRMAA_ERRNO_INVALID_ARGUMENT, error_diagnosis, error_diag_len);
+    }
     qm_op(&call, "run");
     put_template(&call, jt);
     put_submitter(&call);
@@ -424,6 +491,10 @@ int drmaa_run_bulk_jobs(drmaa_job_ids_t **jobids, const drmaa_job_template_t *jt
     int rc = begin(&call, error_diagnosis, error_diag_len);
     if (rc != 0)
         return rc;
+    if (!template_is_live(jt)) {
+        qm_end(&call);
+        return dead_template(DRMAA_ERRNO_INVALID_ARGUMENT, error_diagnosis, error_diag_len);
+    }
     qm_op(&call, "run_bulk");
     put_template(&call, jt);
     /* the bounds as the C ints the caller passed: the daemon refuses negative ones */

@@ -59,12 +59,20 @@ class Refused(Exception):
 
 @dataclass
 class ClientSession:
-    """A session some client opened: the cell's connection and the templates it made."""
+    """A session some client opened: the cell's connection, and the client's process."""
 
     conn: Connection
     anchor: object  # the handler whose connection ends the session if it closes
-    templates: dict[int, TemplateStore] = field(default_factory=dict)
-    numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+    pid: int  # the client process: its job templates are its, whatever session it has
+
+
+@dataclass
+class Template:
+    """A job template a client process made: Grid Engine's library keeps templates per
+    process, so one outlives the session it was made in."""
+
+    pid: int
+    store: TemplateStore = field(default_factory=TemplateStore)
 
 
 Handler = Callable[[list[Field]], list[Field]]
@@ -77,6 +85,8 @@ class Daemon:
         self.path = path
         self._lock = threading.Lock()
         self._sessions: dict[str, ClientSession] = {}
+        self._templates: dict[int, Template] = {}
+        self._template_numbers = itertools.count(1)
         self._listener: socket.socket | None = None
         self._stopping = threading.Event()
         self._ops: dict[bytes, Callable[[list[Field], object], list[Field]]] = {
@@ -225,6 +235,17 @@ class Daemon:
                     control.cluster().disconnect(session.conn)
                 except DrmError:
                     pass
+        if sessions:
+            self._forget_templates_of_dead_processes()
+
+    def _forget_templates_of_dead_processes(self) -> None:
+        """Templates live as long as the process that made them (the C library cannot say
+        when that is: a process may leave its session and make another later)."""
+        with self._lock:
+            owners = {template.pid for template in self._templates.values()}
+            dead = {pid for pid in owners if not _alive(pid)}
+            if dead:
+                self._templates = {n: t for n, t in self._templates.items() if t.pid not in dead}
 
     # -- sessions ------------------------------------------------------------------------
     def _session(self, args: list[Field]) -> ClientSession:
@@ -239,7 +260,7 @@ class Daemon:
         conn = calls.connect(control.cluster(), contact, pid)
         token = secrets.token_hex(12)
         with self._lock:
-            self._sessions[token] = ClientSession(conn, handler)
+            self._sessions[token] = ClientSession(conn, handler, pid)
         return [token.encode(), data(conn.contact)]
 
     def _exit(self, args: list[Field], handler: object) -> list[Field]:
@@ -253,23 +274,24 @@ class Daemon:
 
     # -- templates -----------------------------------------------------------------------
     def _template(self, args: list[Field]) -> TemplateStore:
+        """The template ``args[1]`` names, of the process whose session ``args[0]`` is."""
         session = self._session(args)
-        store = session.templates.get(_int(args[1]))
-        if store is None:
-            raise Refused(ErrorCode.INVALID_ARGUMENT, "no such job template in this session")
-        return store
+        template = self._templates.get(_int(args[1]))
+        if template is None or template.pid != session.pid:
+            raise Refused(ErrorCode.INVALID_ARGUMENT, "no such job template in this process")
+        return template.store
 
     def _jt_new(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        number = next(session.numbers)
-        session.templates[number] = TemplateStore()
+        number = next(self._template_numbers)
+        if number % 1024 == 0:
+            self._forget_templates_of_dead_processes()
+        self._templates[number] = Template(session.pid)
         return [str(number).encode()]
 
     def _jt_delete(self, args: list[Field], _: object) -> list[Field]:
-        session = self._session(args)
-        store = session.templates.pop(_int(args[1]), None)
-        if store is not None:
-            store.delete()
+        self._template(args).delete()
+        del self._templates[_int(args[1])]
         return []
 
     def _jt_set(self, args: list[Field], _: object) -> list[Field]:
@@ -331,6 +353,7 @@ class Daemon:
             settings[name] = _setting(name, value)
         with self._lock:
             self._sessions.clear()  # the old cell's sessions end with it
+            self._templates.clear()
         control.reset(**settings)  # type: ignore[arg-type]
         return []
 
@@ -392,6 +415,16 @@ def _flag(args: list[Field], index: int) -> bool:
 
 def _float(args: list[Field], index: int) -> float:
     return float(text(args[index]) or "")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # somebody's: alive
+    return True
 
 
 def _check_private(directory: str) -> None:
