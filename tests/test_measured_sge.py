@@ -878,3 +878,18 @@ def test_exceptions_print_as_the_bindings_and_pickle(vsession, vdrmaa):
 
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and again.args == error.args
+
+
+def test_a_virtual_job_that_sleeps_for_ever_never_ends(vsession, vdrmaa):
+    """``sleep inf`` (GNU sleep takes it) runs for ever: waits time out, the clock stays
+    finite, and the cell goes on (found by the API-surface fuzzer: an OverflowError)."""
+    job = vsession.runJob(template(vdrmaa, "/bin/sleep", "inf"))
+    with pytest.raises(vdrmaa.ExitTimeoutException):
+        vsession.wait(job, 3600)
+    assert vsession.jobStatus(job) == "running"
+    vsession.control(job, vdrmaa.JobControlAction.SUSPEND)
+    vsession.control(job, vdrmaa.JobControlAction.RESUME)
+    vsession.control(job, vdrmaa.JobControlAction.TERMINATE)
+    assert vsession.wait(job, 10).wasAborted
+    later = vsession.runJob(template(vdrmaa, "/bin/sleep", "1"))
+    assert vsession.wait(later, 10).exitStatus == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import signal
 from collections.abc import Callable
 
@@ -49,7 +50,13 @@ class VirtualExecutor:
             behaviour = Behaviour(limit, 0, signal.SIGKILL)
         run = _Run(behaviour, self.clock.now() + max(0.0, behaviour.duration))
         job.handle = run
-        heapq.heappush(self._events, (run.end, next(self._seq), job, None))
+        self._schedule_end(job, run)
+
+    def _schedule_end(self, job: Job, run: _Run) -> None:
+        """Queue the job's end; a job that never ends (``sleep inf``) gets no event: the
+        clock must never be moved to infinity."""
+        if run.end is not None and math.isfinite(run.end):
+            heapq.heappush(self._events, (run.end, next(self._seq), job, None))
 
     def _behaviour(self, job: Job) -> Behaviour:
         if self._model is not default_job_model:
@@ -69,7 +76,7 @@ class VirtualExecutor:
     def resume(self, job: Job) -> None:
         run = job.handle
         run.end = self.clock.now() + run.remaining
-        heapq.heappush(self._events, (run.end, next(self._seq), job, None))
+        self._schedule_end(job, run)
 
     def kill(self, job: Job) -> None:
         run, job.handle = job.handle, None
