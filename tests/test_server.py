@@ -242,3 +242,17 @@ def test_another_user_is_turned_away(qmaster):
     path.chmod(0o666)
     assert as_nobody() == "answer none"
     assert qmaster.ping() > 0
+
+
+def test_only_malformed_requests_are_code_4(qmaster):
+    """A request of the wrong shape is code 4; a failure inside the cell is not passed off
+    as one (it is code 1, the daemon's own fault)."""
+    with Client(qmaster.path) as client:
+        for fields in (("ctl.advance", "soon"), ("ctl.set_reachable", "2"), ("job_ps",)):
+            with pytest.raises(DrmError) as info:
+                client.request(*fields)
+            assert info.value.code == 4 and "malformed" in info.value.message
+        with pytest.raises(DrmError) as info:
+            client.request("ctl.reset", "slots=0")  # the cell refuses it: still the caller's
+        assert info.value.code == 4 and "slots must be a positive integer" in info.value.message
+        qmaster.reset(clock="real", job_user=os.environ.get("DRMAA_SIM_JOB_USER"))

@@ -48,6 +48,10 @@ def default_socket_path() -> str:
     return f"/tmp/drmaa-testkit-{os.getuid()}/qmaster"
 
 
+class BadRequest(Exception):
+    """A request of the wrong shape: a field missing, or a number that does not parse."""
+
+
 class Refused(Exception):
     """A request the daemon answers with an error code instead of carrying it out."""
 
@@ -219,7 +223,7 @@ class Daemon:
             return _error(error.code, error.message)
         except Refused as refused:
             return _error(refused.code, refused.message)
-        except (IndexError, ValueError, TypeError) as error:
+        except BadRequest as error:
             return _error(ErrorCode.INVALID_ARGUMENT, f"malformed {op!r} request: {error}")
         except Exception as error:  # never lose the thread (or the client) to a bug
             print(f"qmaster: {op!r} failed: {error!r}", file=sys.stderr, flush=True)
@@ -250,13 +254,13 @@ class Daemon:
     # -- sessions ------------------------------------------------------------------------
     def _session(self, args: list[Field]) -> ClientSession:
         # A plain dict read is atomic: no lock on every request's way.
-        session = self._sessions.get(text(args[0]) or "")
+        session = self._sessions.get(text(_arg(args, 0)) or "")
         if session is None or not session.conn.open:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION, "No active session")
         return session
 
     def _init(self, args: list[Field], handler: object) -> list[Field]:
-        contact, pid = text(args[0]), _int(args[1])
+        contact, pid = text(_arg(args, 0)), _int(_arg(args, 1))
         conn = calls.connect(control.cluster(), contact, pid)
         token = secrets.token_hex(12)
         with self._lock:
@@ -264,7 +268,7 @@ class Daemon:
         return [token.encode(), data(conn.contact)]
 
     def _exit(self, args: list[Field], handler: object) -> list[Field]:
-        token = text(args[0]) or ""
+        token = text(_arg(args, 0)) or ""
         with self._lock:
             session = self._sessions.pop(token, None)
         if session is None:
@@ -274,9 +278,10 @@ class Daemon:
 
     # -- templates -----------------------------------------------------------------------
     def _template(self, args: list[Field]) -> TemplateStore:
-        """The template ``args[1]`` names, of the process whose session ``args[0]`` is."""
+        """The template the second argument names, of the process whose session the first
+        argument is."""
         session = self._session(args)
-        template = self._templates.get(_int(args[1]))
+        template = self._templates.get(_int(_arg(args, 1)))
         if template is None or template.pid != session.pid:
             raise Refused(ErrorCode.INVALID_ARGUMENT, "no such job template in this process")
         return template.store
@@ -291,59 +296,59 @@ class Daemon:
 
     def _jt_delete(self, args: list[Field], _: object) -> list[Field]:
         self._template(args).delete()
-        del self._templates[_int(args[1])]
+        del self._templates[_int(_arg(args, 1))]
         return []
 
     def _jt_set(self, args: list[Field], _: object) -> list[Field]:
-        self._template(args).set(text(args[2]), text(args[3]))
+        self._template(args).set(text(_arg(args, 2)), text(_arg(args, 3)))
         return []
 
     def _jt_get(self, args: list[Field], _: object) -> list[Field]:
-        return [data(self._template(args).get(text(args[2])))]
+        return [data(self._template(args).get(text(_arg(args, 2))))]
 
     def _jt_set_vector(self, args: list[Field], _: object) -> list[Field]:
         values = [text(value) or "" for value in args[3:]]
-        self._template(args).set_vector(text(args[2]), values)
+        self._template(args).set_vector(text(_arg(args, 2)), values)
         return []
 
     def _jt_get_vector(self, args: list[Field], _: object) -> list[Field]:
-        return [data(value) for value in self._template(args).get_vector(text(args[2]))]
+        return [data(value) for value in self._template(args).get_vector(text(_arg(args, 2)))]
 
     # -- jobs ----------------------------------------------------------------------------
     def _run(self, args: list[Field], _: object) -> list[Field]:
         session, store = self._session(args), self._template(args)
-        submitter = _submitter(args[2], args[3:])
+        submitter = _submitter(_arg(args, 2), args[3:])
         return [data(calls.run_job(control.cluster(), session.conn, store, submitter))]
 
     def _run_bulk(self, args: list[Field], _: object) -> list[Field]:
         session, store = self._session(args), self._template(args)
-        begin, end, step = (_int(args[i]) for i in (2, 3, 4))
-        submitter = _submitter(args[5], args[6:])
+        begin, end, step = (_int(_arg(args, i)) for i in (2, 3, 4))
+        submitter = _submitter(_arg(args, 5), args[6:])
         cluster = control.cluster()
         ids = calls.run_bulk_jobs(cluster, session.conn, store, begin, end, step, submitter)
         return [data(job) for job in ids]
 
     def _control(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        calls.control(control.cluster(), session.conn, text(args[1]), _int(args[2]))
+        calls.control(control.cluster(), session.conn, text(_arg(args, 1)), _int(_arg(args, 2)))
         return []
 
     def _sync(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        timeout, dispose = _int(args[1]), _flag(args, 2)
+        timeout, dispose = _int(_arg(args, 1)), _flag(args, 2)
         jobs = [text(job) for job in args[3:]]
         calls.synchronize(control.cluster(), session.conn, jobs, timeout, dispose)
         return []
 
     def _wait(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        done = calls.wait(control.cluster(), session.conn, text(args[1]), _int(args[2]))
+        done = calls.wait(control.cluster(), session.conn, text(_arg(args, 1)), _int(_arg(args, 2)))
         usage = [f"{name}={value}".encode() for name, value in done.usage.items()]
         return [data(done.job_id), str(done.stat).encode(), *usage]
 
     def _job_ps(self, args: list[Field], _: object) -> list[Field]:
         session = self._session(args)
-        return [str(calls.job_ps(control.cluster(), session.conn, text(args[1]))).encode()]
+        return [str(calls.job_ps(control.cluster(), session.conn, text(_arg(args, 1)))).encode()]
 
     # -- control, for tests --------------------------------------------------------------
     def _ctl_reset(self, args: list[Field], _: object) -> list[Field]:
@@ -354,7 +359,10 @@ class Daemon:
         with self._lock:
             self._sessions.clear()  # the old cell's sessions end with it
             self._templates.clear()
-        control.reset(**settings)  # type: ignore[arg-type]
+        try:
+            control.reset(**settings)  # type: ignore[arg-type]
+        except ValueError as error:
+            raise Refused(ErrorCode.INVALID_ARGUMENT, str(error)) from None
         return []
 
     def _ctl_stop(self, args: list[Field], _: object) -> list[Field]:
@@ -377,7 +385,10 @@ def _setting(name: str, value: str) -> object:
     convert = _SETTINGS.get(name)
     if convert is None:
         raise Refused(ErrorCode.INVALID_ARGUMENT, f"ctl.reset knows no setting {name!r}")
-    return convert(value)
+    try:
+        return convert(value)
+    except ValueError:
+        raise BadRequest(f"{name}={value!r}") from None
 
 
 def _submitter(cwd: Field, environ: list[Field]) -> Submitter:
@@ -399,22 +410,32 @@ def _done(action: Callable[[Any], None], argument: Any) -> list[Field]:
     return []
 
 
+def _arg(args: list[Field], index: int) -> Field:
+    if index >= len(args):
+        raise BadRequest(f"argument {index + 1} is missing")
+    return args[index]
+
+
 def _int(field: Field) -> int:
-    """A decimal field (ValueError, hence code 4, for NULL or anything else)."""
-    if field is None:
-        raise ValueError("a number is missing")
-    return int(field)
+    """A decimal field; BadRequest (code 4) for NULL or anything else."""
+    try:
+        return int(field)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadRequest(f"expected a number, got {field!r}") from None
 
 
 def _flag(args: list[Field], index: int) -> bool:
-    value = args[index]
+    value = _arg(args, index)
     if value not in (b"0", b"1"):
-        raise ValueError(f"expected 0 or 1, got {value!r}")
+        raise BadRequest(f"expected 0 or 1, got {value!r}")
     return value == b"1"
 
 
 def _float(args: list[Field], index: int) -> float:
-    return float(text(args[index]) or "")
+    try:
+        return float(text(_arg(args, index)) or "")
+    except ValueError:
+        raise BadRequest(f"expected a number, got {_arg(args, index)!r}") from None
 
 
 def _alive(pid: int) -> bool:
