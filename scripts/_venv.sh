@@ -12,7 +12,8 @@ fi
 stamp="$VENV/.drmaa-testkit-installed"
 # (and the JDK headers found: the library's Java part is built only where jni.h is)
 want="$( (cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT"/simulator/native/*.[ch];
-          ls -d "${JAVA_HOME:-/nonexistent}"/include/jni.h /usr/lib/jvm/*/include/jni.h 2>/dev/null
+          ls -d "${JAVA_HOME:-/nonexistent}"/include/jni.h /usr/lib/jvm/*/include/jni.h 2>/dev/null \
+              || true
         ) | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
