@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import tempfile
 import threading
 import warnings
@@ -135,6 +136,7 @@ def _build(
         return Cluster(vclock, virtual, slots, dispatch_delay=dispatch_delay, **limits)
     if job_model is not None:
         raise ValueError("a job model only applies to the virtual clock")
+    _die_cleanly_on_termination()
     launcher = Launcher(home=home, user=user)
     return Cluster(
         RealClock(),
@@ -232,6 +234,30 @@ def set_reachable(reachable: bool) -> None:
     measured: see ``Cluster.set_reachable``).
     """
     cluster().set_reachable(reachable)
+
+
+#: Signals that end a process by default and that a CI time-out or ``docker stop`` sends.
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _die_cleanly_on_termination() -> None:
+    """Make SIGTERM and SIGHUP shut the cell down (its jobs killed, their TMPDIRs removed)
+    before the process dies of them, as it would have: atexit handlers do not run for a
+    signal. Only where nobody has a handler of their own, and only from the main thread
+    (Python sets handlers there alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in _TERMINATING:
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, _terminated)
+
+
+def _terminated(sig: int, _frame: object) -> None:
+    try:
+        shutdown()
+    finally:
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)  # die of it, as without us
 
 
 @atexit.register

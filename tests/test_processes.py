@@ -368,3 +368,43 @@ def test_other_code_keeps_its_children(rsession, rdrmaa):
     job = rsession.runJob(template(rdrmaa, "/bin/sh", "-c", "setsid sleep 30 & sleep 0.1"))
     rsession.wait(job, 30)
     assert mine.wait(5) == 0  # not reaped behind its back
+
+
+TERMINATED = """
+import os, sys, time
+from simulator import control
+import simulator.drmaa as drmaa
+control.reset(clock="real", home=sys.argv[1])
+s = drmaa.Session(); s.initialize()
+jt = s.createJobTemplate(); jt.remoteCommand = "/bin/sh"
+jt.args = ["-c", f"echo $$ $TMPDIR > {sys.argv[1]}/job; exec sleep 300"]
+jt.outputPath = ":/dev/null"; jt.joinFiles = True
+s.runJob(jt)
+while not os.path.exists(os.path.join(sys.argv[1], "job")):
+    time.sleep(0.01)
+print("ready", flush=True)
+time.sleep(300)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_simulator_takes_its_jobs_and_tmpdirs_with_it(job_dir, sig):
+    """SIGTERM (a CI time-out, docker stop) and SIGHUP: no atexit handler runs for them, so
+    the simulator catches them to kill its jobs and remove their TMPDIRs, then dies of the
+    signal as it would have."""
+    import subprocess
+    import sys
+
+    script = job_dir / "sim.py"
+    script.write_text(TERMINATED)
+    simulator = subprocess.Popen(
+        [sys.executable, str(script), str(job_dir)], stdout=subprocess.PIPE, text=True
+    )
+    assert simulator.stdout is not None and simulator.stdout.readline() == "ready\n"
+    pid, tmpdir = (job_dir / "job").read_text().split()
+    simulator.send_signal(sig)
+    assert simulator.wait(30) == -sig  # it died of the signal
+    simulator.stdout.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)
+    assert not os.path.exists(tmpdir)
