@@ -122,3 +122,86 @@ def test_threads_waiting_for_one_job_get_it_once(rsession, rdrmaa):
     infos = [o for o in outcomes if isinstance(o, rdrmaa.JobInfo)]
     assert [info.jobId for info in infos] == [job]
     assert sum(isinstance(o, rdrmaa.InvalidJobException) for o in outcomes) == 3
+
+
+def test_reset_while_other_threads_call_leaves_the_new_cell_whole(capfd):
+    """control.reset() while a thread is mid-call (the per-test fixtures reset, so a thread
+    left by one test meets the next one's cell): the old handles fail cleanly with DRMAA's
+    exceptions, nothing of theirs lands on the new cell, and its reaper lives on."""
+    import simulator.drmaa as drmaa
+    from simulator import control
+
+    control.reset(clock="real")
+    stop = threading.Event()
+    unexpected: list[BaseException] = []
+
+    def busy() -> None:
+        session = drmaa.Session
+        while not stop.is_set():
+            try:
+                session.initialize()
+                jt = session.createJobTemplate()
+                jt.remoteCommand, jt.args = "/bin/sleep", ["0.01"]
+                jt.outputPath, jt.joinFiles = ":/dev/null", True
+                session.wait(session.runJob(jt), 5)
+                session.exit()
+            except drmaa.errors.DrmaaException:
+                try:  # NoActiveSession, InvalidJob... from the replaced cell: start over
+                    session.exit()
+                except drmaa.errors.DrmaaException:
+                    pass
+            except BaseException as error:  # anything else is a bug
+                unexpected.append(error)
+                return
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    for _ in range(30):
+        time.sleep(0.02)
+        control.reset(clock="real")
+    stop.set()
+    worker.join(30)
+    assert not worker.is_alive() and unexpected == []
+    session = drmaa.Session
+    try:
+        session.exit()
+    except drmaa.errors.DrmaaException:
+        pass
+    session.initialize()
+    jt = session.createJobTemplate()
+    jt.remoteCommand, jt.outputPath, jt.joinFiles = "/bin/true", ":/dev/null", True
+    assert session.wait(session.runJob(jt), 10).exitStatus == 0
+    session.exit()
+    control.reset()
+    assert "reaper thread hit an error" not in capfd.readouterr().err
+
+
+def test_a_connection_of_a_replaced_cell_is_no_session_on_the_new_one():
+    """The race the test above may or may not meet, made certain: between control.reset()
+    putting the new cell in place and shutting the old one down, a thread holding an open
+    connection to the old cell calls the new one. It used to land its job there, under a
+    session the new cell did not know (its reaper then died of a KeyError)."""
+    from simulator import control
+    from simulator.library import calls
+    from simulator.library.submission import Submitter
+    from simulator.library.templates import TemplateStore
+    from simulator.model import DrmError, ErrorCode
+
+    old = control.reset(clock="virtual")
+    conn = old.connect()
+    new = control._build("virtual", 8, None, 0.0)  # not yet in place, the old one still up
+    store = TemplateStore()
+    store.set("drmaa_remote_command", "/bin/true")
+    for call in (
+        lambda: calls.run_job(new, conn, store, Submitter.this_process()),
+        lambda: new.status(conn, "1"),
+        lambda: new.disconnect(conn),
+    ):
+        try:
+            call()
+        except DrmError as error:
+            assert error.code == ErrorCode.NO_ACTIVE_SESSION
+        else:
+            raise AssertionError("a connection of another cell was taken as a session")
+    new.shutdown()
+    control.reset()

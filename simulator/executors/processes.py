@@ -31,8 +31,10 @@ import os
 import select
 import signal
 import subprocess
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Protocol
 
@@ -287,39 +289,50 @@ class ProcessExecutor:
             pass  # the pipe is full of wake-ups already
 
     def _reap_loop(self) -> None:
+        """Serve job ends, timers and clean-ups until shut down; a failure in any one of
+        them is reported and the loop goes on: no job's end may go unheard because another
+        one's handling broke."""
         while True:
-            with self._lock:
-                if self._closing and not self._by_fd:
+            try:
+                if not self._reap_once():
                     break
-                pending = len(self._cleanups)
-                now = time.monotonic()
-                due = self._timers.pop_due(now)
-                next_timer = self._timers.next_time()
-            for callback in due:
-                callback()
-            if due:
-                continue
-            if pending >= CLEANUP_BATCH:  # however busy the cell is
-                self._clean_up()
-                continue
-            timeout = CLEANUP_DELAY if pending else -1.0
-            if next_timer is not None:
-                timeout = (
-                    max(0.0, next_timer - now) if timeout < 0 else min(timeout, next_timer - now)
-                )
-            events = self._epoll.poll(timeout)
-            if not events and pending:
-                self._clean_up()
-                continue
-            for fd, _ in events:
-                if fd == self._wake_r:
-                    try:
-                        os.read(self._wake_r, 4096)
-                    except BlockingIOError:
-                        pass
-                    continue
-                self._reap(fd, claimed=False)
+            except Exception:  # reported, then on to the next event
+                print("simulator: the reaper thread hit an error:", file=sys.stderr)
+                traceback.print_exc()
         self._clean_up()
+
+    def _reap_once(self) -> bool:
+        """One round of the reaper's loop; False once there is nothing left to serve."""
+        with self._lock:
+            if self._closing and not self._by_fd:
+                return False
+            pending = len(self._cleanups)
+            now = time.monotonic()
+            due = self._timers.pop_due(now)
+            next_timer = self._timers.next_time()
+        for callback in due:
+            callback()
+        if due:
+            return True
+        if pending >= CLEANUP_BATCH:  # however busy the cell is
+            self._clean_up()
+            return True
+        timeout = CLEANUP_DELAY if pending else -1.0
+        if next_timer is not None:
+            timeout = max(0.0, next_timer - now) if timeout < 0 else min(timeout, next_timer - now)
+        events = self._epoll.poll(timeout)
+        if not events and pending:
+            self._clean_up()
+            return True
+        for fd, _ in events:
+            if fd == self._wake_r:
+                try:
+                    os.read(self._wake_r, 4096)
+                except BlockingIOError:
+                    pass
+                continue
+            self._reap(fd, claimed=False)
+        return True
 
     def _clean_up(self) -> None:
         with self._lock:

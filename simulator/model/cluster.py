@@ -92,12 +92,13 @@ class SessionRecord:
 
 
 class Connection:
-    """One client's attachment to a session, from initialize() to exit()."""
+    """One client's attachment to a session, from initialize() to exit(), on one cluster."""
 
-    __slots__ = ("open", "record")
+    __slots__ = ("cluster", "open", "record")
 
-    def __init__(self, record: SessionRecord) -> None:
+    def __init__(self, record: SessionRecord, cluster: object) -> None:
         self.record = record
+        self.cluster = cluster
         self.open = True
 
     @property
@@ -202,7 +203,7 @@ class Cluster:
             else:
                 record = self._new_session(os.getpid() if pid is None else pid)
             record.connections += 1
-            conn = Connection(record)
+            conn = Connection(record, self)
             self._connections.add(conn)
             return conn
 
@@ -210,7 +211,7 @@ class Cluster:
         """End a connection: live jobs go on; when the last client leaves, finished ones
         are forgotten, and jobs that end from then on are lost."""
         with self._lock:
-            if not conn.open:
+            if not conn.open or conn.cluster is not self:
                 raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
             self._catch_up()
             conn.open = False
@@ -836,7 +837,9 @@ class Cluster:
     def _record(self, conn: Connection, outage_ok: bool = False) -> SessionRecord:
         """The connection's session; ``outage_ok`` for calls that answer from what the
         session already knows (wait, synchronize) instead of asking the qmaster."""
-        if not conn.open:
+        # A connection to another cluster (one that control.reset() replaced while a thread
+        # still held it) is no session here: it must not land its jobs on this one.
+        if not conn.open or conn.cluster is not self:
             raise DrmError(ErrorCode.NO_ACTIVE_SESSION)
         self._check_open(outage_ok)
         self._catch_up()
