@@ -192,3 +192,36 @@ def test_jobs_of_a_killed_simulator_die_when_the_next_one_starts(job_dir, monkey
         else:
             raise AssertionError(f"{what} survived the sweep")
     assert not dead_root.exists()
+
+
+def test_a_planted_tmpdir_is_never_the_jobs(job_dir, monkeypatch):
+    """Another local user plants '<tmp>/1.1.all.q' (Grid Engine's name for job 1's TMPDIR)
+    with a 'sleep' in it: TMPDIR comes first in a job's PATH, so a job running 'sleep' would
+    run theirs. The job's TMPDIR is in the simulator's own private root instead."""
+    import simulator.drmaa as drmaa
+    from simulator import control
+
+    shared = job_dir / "tmp"  # stands for /tmp: world-writable, sticky
+    shared.mkdir()
+    shared.chmod(0o1777)
+    planted = shared / "1.1.all.q"
+    planted.mkdir()
+    marker = job_dir / "planted-ran"
+    (planted / "sleep").write_text(f"#!/bin/sh\ntouch {marker}\n")
+    (planted / "sleep").chmod(0o755)
+    (shared / "2.1.all.q").symlink_to(planted)  # and a symlink, for job 2
+    monkeypatch.setenv("DRMAA_SIM_TMPDIR", str(shared))
+    control.reset(clock="real", home=str(job_dir))
+    session = drmaa.Session
+    session.initialize()
+    try:
+        jt = session.createJobTemplate()
+        jt.remoteCommand, jt.args = "sleep", ["0"]  # found through PATH
+        jt.outputPath, jt.joinFiles = ":/dev/null", True
+        for _ in range(2):
+            assert session.wait(session.runJob(jt), 30).exitStatus == 0
+    finally:
+        session.exit()
+        control.reset()
+    assert not marker.exists(), "the planted 'sleep' ran"
+    assert sorted(p.name for p in planted.iterdir()) == ["sleep"]  # untouched
