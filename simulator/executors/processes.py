@@ -403,13 +403,17 @@ class ProcessExecutor:
 
 
 def _children(tid: int) -> list[int]:
-    """This process's children, read from the thread that the kernel hands orphans to
-    (every thread's, if that one has ended)."""
+    """This process's children: those of the thread that started the job (``tid``) and of
+    the main thread, to which the kernel hands orphans (the first live thread of the group,
+    whichever thread forked their parent; every thread's, if either has ended)."""
+    pids: list[int] = []
     try:
-        with open(f"/proc/self/task/{tid}/children", "rb") as f:
-            return [int(pid) for pid in f.read().split()]
+        for task in {os.getpid(), tid}:
+            with open(f"/proc/self/task/{task}/children", "rb") as f:
+                pids.extend(int(pid) for pid in f.read().split())
+        return pids
     except FileNotFoundError:
-        pids: list[int] = []
+        pids = []
         for task in os.listdir("/proc/self/task"):
             try:
                 with open(f"/proc/self/task/{task}/children", "rb") as f:
