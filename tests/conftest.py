@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +20,8 @@ import pytest
 
 import simulator.drmaa as sim_drmaa
 from simulator import control
+from simulator.executors.launch import queue_tmpdir
+from simulator.executors.tmpdirs import ROOT_PREFIX
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +44,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _HOME = pytest.StashKey[tuple[str, "str | None"]]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run leaves nothing behind: once the last cell is shut down, no simulator thread
+    runs on, no job's TMPDIR root of this process is left, and the scratch home holds no
+    more than the jobs wrote there (it goes with the run). A leak fails the run."""
+    control.shutdown()
+    leaks = [
+        f"thread {thread.name} still runs"
+        for thread in threading.enumerate()
+        if thread.name.startswith(("simulator-", "qmaster-"))
+    ]
+    parent = queue_tmpdir()
+    prefix = f"{ROOT_PREFIX}{os.getpid()}-"
+    leaks += [
+        f"TMPDIR root {os.path.join(parent, name)} left behind"
+        for name in os.listdir(parent)
+        if name.startswith(prefix)
+    ]
+    if leaks and exitstatus == 0:
+        print("\nthe tests left behind: " + "; ".join(leaks))
+        session.exitstatus = 1
 
 
 @pytest.fixture
