@@ -241,8 +241,12 @@ class Cluster:
             del jobs[job_id]
 
     def _linger(self, record: SessionRecord, job: Job) -> None:
-        """A finished task nobody connected heard the end of, whose array job lives on."""
+        """A finished task nobody connected heard the end of, whose array job lives on: to
+        the qmaster it is ``done``, however it ended (a task terminated, ``failed`` before
+        the exit, shows ``done`` after the reconnect: the conformance case's run on the
+        real cell)."""
         job.outcome = None
+        job.state = State.DONE
         self._lingering.setdefault(job.number, []).append((record, job))
 
     def _new_session(self, pid: int) -> SessionRecord:
