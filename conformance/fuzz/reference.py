@@ -70,9 +70,10 @@ class RefJob:
     # it may have ended before the exit (then it was forgotten), or may still be alive.
     maybe_gone: bool = False
     # A task that had ended (or was ending) at exit() while its array job had tasks still
-    # to run: Grid Engine still shows it, done, but its usage went with the library:
-    # wait raises code 24 and wait(ANY) does not offer it (sge_array_probe). It goes once
-    # its array job has ended, which the model cannot see: always maybe gone.
+    # to run: Grid Engine still shows it, done, but its usage went with the library: wait
+    # on it, or wait(ANY), which hands it out, raises code 24 (sge_array_probe and the
+    # conformance case on the real cell). It goes once its array job has ended, which the
+    # model cannot see: always maybe gone.
     lingering: bool = False
 
     @property
@@ -355,6 +356,8 @@ class Reference:
         }
         for job_id in ending:
             outcomes |= self._finished_outcomes(self.open.jobs[job_id])
+        if any(job.lingering for job in jobs):
+            outcomes.add(NO_USAGE)  # handed out without its usage
         if any(job.finished and not job.maybe_gone and not job.lingering for job in jobs):
             outcomes.discard(TIMEOUT)  # something is ready: NO_WAIT still gets it
         if all(job.maybe_gone for job in jobs):
@@ -376,7 +379,7 @@ class Reference:
         return [
             j.id
             for j in self.open.jobs.values()
-            if j.terminated and j.ran is not True and not j.lingering
+            if j.lingering or (j.terminated and j.ran is not True)
         ]
 
     def waited_any(self, outcome: str, job_id: str | None) -> None:

@@ -224,30 +224,36 @@ class Cluster:
 
     def _forget_finished(self, record: SessionRecord) -> None:
         """The last client left: the library's usage records go with it. A finished task
-        of an array job that has tasks still to run stays known to the qmaster: it shows
-        ``done`` after a reconnect, wait() on it raises code 24 (no usage) and wait(ANY)
-        does not offer it (sge_array_probe); so does one that ends while nobody is
-        connected (sge_reconnect_tasks_probe). Everything else finished is forgotten, and so
-        is what ``-w v`` made up."""
+        of an array job that has tasks still to run stays known to the qmaster (so does one
+        that ends while nobody is connected): see :meth:`_linger`. Everything else finished
+        is forgotten, and so is what ``-w v`` made up."""
         jobs, live = record.jobs, self._live_count
+        keep = []
         for job_id, job in record.finished.items():
             if job.task is not None and live.get(job.number):
-                self._linger(record, job)
+                keep.append(job)
             else:
                 del jobs[job_id]
         record.finished.clear()
         record.finished_order.clear()
+        for job in keep:
+            self._linger(record, job)
         for job_id in [i for i, job in jobs.items() if job.state is State.UNDETERMINED]:
             del jobs[job_id]
 
     def _linger(self, record: SessionRecord, job: Job) -> None:
-        """A finished task nobody connected heard the end of, whose array job lives on: to
+        """A finished task nobody connected heard the end of, whose array job lives on. To
         the qmaster it is ``done``, however it ended (a task terminated, ``failed`` before
-        the exit, shows ``done`` after the reconnect: the conformance case's run on the
-        real cell)."""
+        the exit, shows ``done`` after the reconnect); wait() on it, or wait(ANY), which
+        hands it out, raises code 24 (no usage) and forgets it (sge_array_probe,
+        sge_reconnect_tasks_probe, and the conformance case's runs on the real cell). It
+        goes once its array job has ended."""
         job.outcome = None
         job.state = State.DONE
-        self._lingering.setdefault(job.number, []).append((record, job))
+        record.add_finished(job)
+        lingering = self._lingering.setdefault(job.number, [])
+        if (record, job) not in lingering:
+            lingering.append((record, job))
 
     def _new_session(self, pid: int) -> SessionRecord:
         """The session a contact-less initialize() gets.
@@ -658,10 +664,10 @@ class Cluster:
 
     def _reap(self, record: SessionRecord, job: Job) -> None:
         del record.jobs[job.id]
-        if record.finished.pop(job.id, None) is None:  # a task that lingered on
-            lingering = self._lingering.get(job.number)
-            if lingering is not None and (record, job) in lingering:
-                lingering.remove((record, job))
+        record.finished.pop(job.id, None)
+        lingering = self._lingering.get(job.number)
+        if lingering is not None and (record, job) in lingering:  # a task that lingered on
+            lingering.remove((record, job))
         self._notify()
 
     # -- time --------------------------------------------------------------------------
@@ -725,6 +731,7 @@ class Cluster:
         del self._live_count[number]
         for record, job in self._lingering.pop(number, ()):
             record.jobs.pop(job.id, None)
+            record.finished.pop(job.id, None)
         if number in self._dependents:
             self._predecessor_ended(number)
 
