@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 from conformance.qmaster_switch import ENV as SWITCH_ENV
 from conformance.qmaster_switch import remote_switch
@@ -159,25 +160,32 @@ def _simulator(name: str, clock: str) -> Backend:
     # them as an unprivileged user (DRMAA_SIM_JOB_USER, default nobody).
     job_user = control.harness_job_user()
     home = control.make_job_dir(job_user, prefix="drmaa-testkit-home-")
-    backend.description = f"simulator.drmaa ({getattr(module, '__file__', '?')}), {clock} clock" + (
-        f", jobs run as {job_user}" if job_user else ""
-    )
-
-    def reset() -> None:
-        control.reset(clock=clock, job_user=job_user, home=home)
+    runs_as = f", jobs run as {job_user}" if job_user else ""
+    backend.description = f"simulator.drmaa ({getattr(module, '__file__', '?')}), {clock} clock"
+    backend.description += runs_as
 
     def close() -> None:
         control.shutdown()
         shutil.rmtree(home, ignore_errors=True)
 
-    backend._reset = reset
+    settings = {"clock": clock, "job_user": job_user, "home": home}
+    _drive(backend, control, settings, control.make_job_dir)
     backend._close = close
-    backend._make_job_dir = lambda: control.make_job_dir(job_user)
-    backend.qmaster_switch = control.set_reachable
-    if clock == "virtual":
-        backend._advance = control.advance
-        backend._now = control.now
     return backend
+
+
+def _drive(
+    backend: Backend, panel: Any, settings: dict[str, Any], make_job_dir: Callable[..., str]
+) -> None:
+    """Wire a simulated cell's control panel into the backend: ``simulator.control`` for
+    the in-process cell, or a daemon's :class:`~simulator.server.client.QmasterControl`,
+    which offers the same calls."""
+    backend._reset = lambda: panel.reset(**settings)
+    backend._make_job_dir = lambda: make_job_dir(settings["job_user"])
+    backend.qmaster_switch = panel.set_reachable
+    if backend.clock == "virtual":
+        backend._advance = panel.advance
+        backend._now = panel.now
 
 
 def _binding_simulator(name: str, clock: str) -> Backend:
