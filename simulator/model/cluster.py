@@ -154,6 +154,9 @@ class Cluster:
         self._numbers = itertools.count(1)
         self._used = 0  # slots held by running jobs
         self._live_count: dict[int, int] = {}  # job number: its tasks not yet finished
+        # An array job's tasks, while any of them has not finished: a bare array number is
+        # found without scanning every job on the cell.
+        self._live_arrays: dict[int, list[Job]] = {}
         self._dependents: dict[int, list[Job]] = {}  # job number: jobs held for its end
         # Finished tasks whose session was left before they were reaped, by job number:
         # Grid Engine still shows them while their array job lives on (sge_array_probe).
@@ -305,6 +308,8 @@ class Cluster:
             for job in jobs:
                 session_jobs[job.id] = live[job.id] = job
             self._live_count[number] = len(jobs)
+            if tasks is not None:
+                self._live_arrays[number] = jobs
             if spec.hold_jid:
                 self._hold_for(jobs, spec.hold_jid)
             if spec.start_at is not None:
@@ -492,13 +497,17 @@ class Cluster:
             raise first
 
     def _array_tasks(self, record: SessionRecord, job_id: str) -> list[Job]:
+        """The tasks a bare array number names: live ones on the cell, finished ones still
+        in this session. While the array lives its tasks are indexed; once every one has
+        finished only the session's can be left, which its own jobs hold."""
         number, task = parse_job_id(job_id)
         if task is not None:
             return []
+        known = self._live_arrays.get(number)
+        if known is not None:
+            return [j for j in known if j.id in self._live or j.id in record.jobs]
         prefix = f"{number}."
-        tasks = {i: j for i, j in self._live.items() if i.startswith(prefix)}
-        tasks.update((i, j) for i, j in record.jobs.items() if i.startswith(prefix))
-        return list(tasks.values())
+        return [j for i, j in record.jobs.items() if i.startswith(prefix)]
 
     def _apply(self, job: Job, action: Action) -> None:
         if action is Action.TERMINATE:
@@ -729,6 +738,7 @@ class Cluster:
     def _job_gone(self, number: int) -> None:
         """Every task of job ``number`` has finished: the qmaster forgets the job."""
         del self._live_count[number]
+        self._live_arrays.pop(number, None)
         for record, job in self._lingering.pop(number, ()):
             record.jobs.pop(job.id, None)
             record.finished.pop(job.id, None)
