@@ -77,6 +77,20 @@ class SessionRecord:
         self.finished[job.id] = job
         heapq.heappush(self.finished_order, (job.number, job.end_seq, job.id))
 
+    def discard_finished(self, job_id: str) -> None:
+        """Forget a finished job (reaped, or gone with its array job).
+
+        Its heap entry stays until wait(ANY) reaches it; a client that only ever waits
+        by id would leave them piling up, so the heap is rebuilt once most are stale.
+        """
+        if self.finished.pop(job_id, None) is None:
+            return
+        order = self.finished_order
+        if len(order) > 2 * len(self.finished) + 64:
+            finished = self.finished
+            order[:] = [entry for entry in order if entry[2] in finished]
+            heapq.heapify(order)
+
     def first_finished(self) -> Job | None:
         order, finished = self.finished_order, self.finished
         while order:
@@ -673,7 +687,7 @@ class Cluster:
 
     def _reap(self, record: SessionRecord, job: Job) -> None:
         del record.jobs[job.id]
-        record.finished.pop(job.id, None)
+        record.discard_finished(job.id)
         lingering = self._lingering.get(job.number)
         if lingering is not None and (record, job) in lingering:  # a task that lingered on
             lingering.remove((record, job))
@@ -741,7 +755,7 @@ class Cluster:
         self._live_arrays.pop(number, None)
         for record, job in self._lingering.pop(number, ()):
             record.jobs.pop(job.id, None)
-            record.finished.pop(job.id, None)
+            record.discard_finished(job.id)
         if number in self._dependents:
             self._predecessor_ended(number)
 
