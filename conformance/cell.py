@@ -435,9 +435,19 @@ def qmaster_switch(cell: Cell, container: Any) -> QmasterSwitch | None:
 
     else:
         return None
+
+    def logged(what: str, argv: Sequence[str]) -> Callable[[], None]:
+        # Logged with its duration: a case that fails after an outage asks how long it was.
+        def action() -> None:
+            started = time.monotonic()
+            _checked(argv, run)
+            log(f"qmaster switch: {what} in {time.monotonic() - started:.1f}s")
+
+        return action
+
     return QmasterSwitch(
-        stop=lambda: _checked(["bash", f"{share}/stop-sge.sh", "qmaster"], run),
-        start=lambda: _checked(["bash", f"{share}/provision-sge.sh", "configure"], run),
+        stop=logged("stopped the qmaster", ["bash", f"{share}/stop-sge.sh", "qmaster"]),
+        start=logged("restarted the cell", ["bash", f"{share}/provision-sge.sh", "configure"]),
     )
 
 
