@@ -26,6 +26,7 @@ import threading
 import warnings
 from collections.abc import Callable
 
+from simulator.executors import Executor
 from simulator.executors.identity import JobUser
 from simulator.executors.jobmodel import Behaviour, JobModel, default_job_model
 from simulator.executors.launch import Launcher
@@ -121,29 +122,33 @@ def _build(
                 raise ValueError(f"a parallel environment needs a name, not {name!r}")
             if not isinstance(pe_slots, int) or pe_slots < 1:
                 raise ValueError(f"PE {name!r} needs a positive number of slots")
-    limits = {
-        "owner": owner,
-        "min_uid": min_uid,
-        "min_gid": min_gid,
-        "parallel_environments": parallel_environments,
-    }
+    make_executor: Callable[[Callable[[Job, Outcome], None]], Executor]
     if clock == "virtual":
         vclock = VirtualClock()
+        the_clock: RealClock | VirtualClock = vclock
 
-        def virtual(on_end: Callable[[Job, Outcome], None]) -> VirtualExecutor:
+        def make_executor(on_end: Callable[[Job, Outcome], None]) -> Executor:
             return VirtualExecutor(vclock, on_end, job_model)
 
-        return Cluster(vclock, virtual, slots, dispatch_delay=dispatch_delay, **limits)
-    if job_model is not None:
-        raise ValueError("a job model only applies to the virtual clock")
-    _die_cleanly_on_termination()
-    launcher = Launcher(home=home, user=user)
+    else:
+        if job_model is not None:
+            raise ValueError("a job model only applies to the virtual clock")
+        _die_cleanly_on_termination()
+        launcher = Launcher(home=home, user=user)
+        the_clock = RealClock()
+
+        def make_executor(on_end: Callable[[Job, Outcome], None]) -> Executor:
+            return ProcessExecutor(on_end, launcher)
+
     return Cluster(
-        RealClock(),
-        lambda on_end: ProcessExecutor(on_end, launcher),
+        the_clock,
+        make_executor,
         slots,
         dispatch_delay=dispatch_delay,
-        **limits,
+        owner=owner,
+        min_uid=min_uid,
+        min_gid=min_gid,
+        parallel_environments=parallel_environments,
     )
 
 

@@ -8,6 +8,7 @@ wait or synchronize when another thread calls exit() (measured).
 
 import threading
 import time
+from typing import Any
 
 from conformance.kit import case, ge_choice
 
@@ -143,7 +144,7 @@ def _blocked_calls_at_exit(drmaa, session, jobs) -> list:
             return session.wait(job, session.TIMEOUT_WAIT_FOREVER)
         return session.synchronize([job], session.TIMEOUT_WAIT_FOREVER, True)
 
-    box = {}
+    box: dict[str, Any] = {}
     runner = threading.Thread(
         target=lambda: box.setdefault(
             "r", jobs.run_threads(waiter, [("wait",), ("sync",)], join=60)

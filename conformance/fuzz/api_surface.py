@@ -404,7 +404,7 @@ COMMANDS = [
 ]
 
 #: Values with a meaning to some attribute, beside VALUES.
-MEANINGFUL = {
+MEANINGFUL: dict[str, list[Any]] = {
     "remoteCommand": ["/bin/sleep", "/bin/true", "/bin/sh", "sleep", "no/such/cmd", "a b"],
     "jobSubmissionState": ["drmaa_hold", "drmaa_active", "DRMAA_HOLD"],
     "workingDirectory": ["/tmp", "$drmaa_hd_ph$", "$drmaa_wd_ph$/x", "relative", "/no/such"],
@@ -488,7 +488,7 @@ CONTACTS = st.sampled_from(
      "session=é", b"session=\xff", b"session=y", "\udcff", b"", 5, 1.5,
      Fresh("ctypes.c_char_p(b'session=z')")]
 )  # fmt: skip
-JUNK_TEMPLATES = st.sampled_from([None, "jt", 5, b"x", [], 1.5])
+JUNK_TEMPLATES: st.SearchStrategy[Any] = st.sampled_from([None, "jt", 5, b"x", [], 1.5])
 
 # What the program made so far (the machine's bundles), and arguments drawn from them.
 TEMPLATES = Bundle("templates")
@@ -571,6 +571,16 @@ def c_int(value: Any) -> int | None:
         return None
     wide &= 0xFFFFFFFF
     return wide - (1 << 32) if wide >> 31 else wide
+
+
+def bulk_task_count(begin: Any, end: Any, step: Any) -> int | None:
+    """How many tasks ``runBulkJobs`` with these bounds would make; None if it refuses them."""
+    first, last, incr = (c_int(v) for v in (begin, end, step))
+    if first is None or last is None or incr is None:
+        return None
+    if not (1 <= first <= last and incr >= 1):
+        return None
+    return len(range(first, last + 1, incr))
 
 
 # -- the machine ---------------------------------------------------------------------------------
@@ -781,14 +791,10 @@ def make_machine(pair: Cells) -> type[RuleBasedStateMachine]:
                 self._run_bulk_jobs(junk, *bounds)
 
         def _run_bulk_jobs(self, jt: Any, begin: Any, end: Any, step: Any) -> Any:
-            bounds = [c_int(v) for v in (begin, end, step)]
-            if None not in bounds:
-                first, last, incr = bounds
-                if 1 <= first <= last and incr >= 1:
-                    tasks = len(range(first, last + 1, incr))
-                    if BULK_TASKS_MAX < tasks <= MAX_ARRAY_TASKS:
-                        not_made("a bulk submission of many tasks (slow)")
-                        return multiple()
+            tasks = bulk_task_count(begin, end, step)
+            if tasks is not None and BULK_TASKS_MAX < tasks <= MAX_ARRAY_TASKS:
+                not_made("a bulk submission of many tasks (slow)")
+                return multiple()
             args = ", ".join(code_of(v) for v in (jt, begin, end, step))
             outcome = self.both(f"s.runBulkJobs({args})")
             return multiple(*outcome.value) if outcome.ok else multiple()

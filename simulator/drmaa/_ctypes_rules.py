@@ -52,7 +52,8 @@ def c_string(value: object, position: int) -> bytes | None:
         if value is None:
             return None
         if not isinstance(value, bytes):  # what the ctypes object points to
-            value = ctypes.cast(value, ctypes.c_char_p).value
+            # from_param accepted it above, so it is a ctypes object cast takes
+            value = ctypes.cast(value, ctypes.c_char_p).value  # type: ignore[arg-type]
             if value is None:
                 return None
     nul = value.find(b"\0")

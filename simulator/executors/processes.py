@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -69,6 +70,7 @@ class _Subreaper:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs = 0
+        self._prctl: Callable[..., int] | None
         try:
             self._prctl = ctypes.CDLL(None, use_errno=True).prctl
         except (OSError, AttributeError):  # not Linux: nothing escapes are caught by
@@ -105,7 +107,7 @@ class NotExecutable(Exception):
     """The command exists but cannot be executed: Grid Engine reports exit status 127."""
 
 
-def _usage(ru: object) -> dict[str, float]:
+def _usage(ru: resource.struct_rusage) -> dict[str, float]:
     usage = {name: float(getattr(ru, name)) for name in _RUSAGE_FIELDS}
     usage["ru_utime"] = ru.ru_utime
     usage["ru_stime"] = ru.ru_stime
@@ -233,6 +235,12 @@ class ProcessExecutor:
         with self._lock:
             self._timers.add(due, callback)
         self._wake_reaper()
+
+    def next_event_time(self) -> float | None:
+        return None  # real processes end, and timers fire, on their own
+
+    def fire_due(self) -> None:
+        pass
 
     def suspend(self, job: Job) -> None:
         self._signal(job, signal.SIGSTOP)
@@ -414,9 +422,9 @@ def _children(tid: int) -> list[int]:
         return pids
     except FileNotFoundError:
         pids = []
-        for task in os.listdir("/proc/self/task"):
+        for name in os.listdir("/proc/self/task"):
             try:
-                with open(f"/proc/self/task/{task}/children", "rb") as f:
+                with open(f"/proc/self/task/{name}/children", "rb") as f:
                     pids.extend(int(pid) for pid in f.read().split())
             except FileNotFoundError:
                 continue

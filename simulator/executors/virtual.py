@@ -18,7 +18,7 @@ class _Run:
 
     __slots__ = ("behaviour", "end", "remaining")
 
-    def __init__(self, behaviour, end: float) -> None:
+    def __init__(self, behaviour: Behaviour, end: float) -> None:
         self.behaviour = behaviour
         self.end: float | None = end
         self.remaining = 0.0
@@ -52,6 +52,11 @@ class VirtualExecutor:
         job.handle = run
         self._schedule_end(job, run)
 
+    @staticmethod
+    def _run(job: Job) -> _Run | None:
+        """The job's modelled run (its ``handle``), None once it has ended."""
+        return job.handle  # type: ignore[return-value]  # only ever a _Run here
+
     def _schedule_end(self, job: Job, run: _Run) -> None:
         """Queue the job's end; a job that never ends (``sleep inf``) gets no event: the
         clock must never be moved to infinity."""
@@ -69,17 +74,20 @@ class VirtualExecutor:
         return behaviour
 
     def suspend(self, job: Job) -> None:
-        run = job.handle
+        run = self._run(job)
+        assert run is not None and run.end is not None, "only a running job is suspended"
         run.remaining = max(0.0, run.end - self.clock.now())
         run.end = None  # its queued event is now stale
 
     def resume(self, job: Job) -> None:
-        run = job.handle
+        run = self._run(job)
+        assert run is not None, "only a suspended job is resumed"
         run.end = self.clock.now() + run.remaining
         self._schedule_end(job, run)
 
     def kill(self, job: Job) -> None:
-        run, job.handle = job.handle, None
+        run = self._run(job)
+        job.handle = None
         if run is not None:
             run.end = None
         self._on_end(job, Outcome(exited=False, signal=signal.SIGKILL))
@@ -105,7 +113,8 @@ class VirtualExecutor:
             when, _, job, callback = events[0]
             if callback is not None:
                 return when
-            run = job.handle
+            assert job is not None  # an event holds a job or a callback
+            run = self._run(job)
             if run is not None and run.end == when:
                 return when
             heapq.heappop(events)  # stale: the job was suspended, resumed or killed
@@ -120,7 +129,8 @@ class VirtualExecutor:
             if callback is not None:
                 callback()
                 continue
-            run = job.handle
+            assert job is not None  # an event holds a job or a callback
+            run = self._run(job)
             if run is None or run.end != when:
                 continue
             job.handle = None

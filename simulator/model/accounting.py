@@ -14,7 +14,7 @@ from simulator.model.jobs import Job
 # ended by any other (SIGSYS, SIGSTKFLT, SIGVTALRM, SIGPROF, SIGPWR, the real-time ones)
 # shows its plain Linux number, and the name "SIGunknown signal" (sge_signal_end_probe).
 UNKNOWN_SIGNAL_NAME = "SIGunknown signal"
-_SGE_SIGNALS = {
+_SGE_SIGNALS: dict[int, int] = {
     signal.SIGHUP: 901,
     signal.SIGINT: 902,
     signal.SIGQUIT: 903,

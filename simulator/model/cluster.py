@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from simulator.model import control_rules
+from simulator.model.clock import RealClock, VirtualClock
 from simulator.model.errors import DrmError, ErrorCode
 from simulator.model.jobids import canonical, check_job_name, job_name, parse_job_id
 from simulator.model.jobs import Action, Job, JobSpec, Outcome, State
@@ -29,7 +30,6 @@ from simulator.model.owner import MIN_GID, MIN_UID, Owner, check_may_submit
 
 if TYPE_CHECKING:
     from simulator.executors import Executor
-    from simulator.model.clock import RealClock, VirtualClock
 
 # Stand-ins for DRMAA's DRMAA_JOB_IDS_SESSION_ANY / _ALL, kept apart from any real job id.
 ANY_JOB = "DRMAA_JOB_IDS_SESSION_ANY"
@@ -140,6 +140,8 @@ class Cluster:
         if dispatch_delay < 0:
             raise ValueError("the dispatch delay cannot be negative")
         self.clock = clock
+        # The clock the cluster moves itself (None on the real clock, which moves alone).
+        self._virtual_clock = clock if isinstance(clock, VirtualClock) else None
         self.slots = slots
         # Seconds from submission (or release) until a job may start: Grid Engine's
         # scheduler runs at intervals (``schedule_interval``), so a job is queued_active
@@ -636,21 +638,21 @@ class Cluster:
         that job's end itself when the executor lets it, instead of hearing of it from
         another thread: that hand-off is a large part of a short job's cost.
         """
-        clock = self.clock
+        clock, virtual = self.clock, self._virtual_clock
         deadline = None if timeout < 0 else clock.monotonic() + timeout
         while True:
-            if clock.virtual:
+            if virtual is not None:
                 self.executor.fire_due()
             result = ready()
             if result:
                 return result
-            if clock.virtual:
+            if virtual is not None:
                 due = self.executor.next_event_time()
                 if due is not None and (deadline is None or due <= deadline):
-                    clock.set(due)
+                    virtual.set(due)
                     continue
                 if deadline is not None:
-                    clock.set(max(deadline, clock.now()))
+                    virtual.set(max(deadline, clock.now()))
                     self.executor.fire_due()
                     result = ready()
                     if result:
@@ -696,16 +698,17 @@ class Cluster:
     # -- time --------------------------------------------------------------------------
     def advance(self, seconds: float) -> None:
         """Move the virtual clock forward, ending every job due on the way, in order."""
-        if not self.clock.virtual:
+        clock = self._virtual_clock
+        if clock is None:
             raise RuntimeError("only a virtual clock can be advanced")
         if seconds < 0:
             raise ValueError("time cannot go back")
         with self._lock:
-            target = self.clock.now() + seconds
+            target = clock.now() + seconds
             while (due := self.executor.next_event_time()) is not None and due <= target:
-                self.clock.set(due)
+                clock.set(due)
                 self.executor.fire_due()
-            self.clock.set(target)
+            clock.set(target)
 
     # -- job ends ----------------------------------------------------------------------
     def _job_ended(self, job: Job, outcome: Outcome) -> None:
@@ -883,7 +886,7 @@ class Cluster:
     def _catch_up(self) -> None:
         """On the virtual clock, end the jobs due by now before answering anything, so
         that every call sees the cell as it is at the current time."""
-        if self.clock.virtual:
+        if self._virtual_clock is not None:
             self.executor.fire_due()
 
     @staticmethod

@@ -27,10 +27,8 @@ def unknown_job_error(number: int, action: Action) -> DrmError:
     return DrmError(ErrorCode.INVALID_JOB, message)
 
 
-def check_suspend_resume(
-    job: Job, action: Action, user: str, as_array: bool = False
-) -> State | None:
-    """The phase a live job moves to under SUSPEND/RESUME, None to stay; raises if refused.
+def check_suspend_resume(job: Job, action: Action, user: str, as_array: bool = False) -> State:
+    """The phase a live job moves to under SUSPEND/RESUME; raises if refused.
 
     ``as_array``: the action names the whole array job (a bare number), and the refusal
     names the job, not the task (sge_array_probe).
