@@ -24,9 +24,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+from _pytest.outcomes import Skipped  # pytest.skip.Exception, by a name mypy can see
 
 from conformance.qmaster_switch import ENV as SWITCH_ENV
 
@@ -65,6 +66,16 @@ def ge_choice(reason: str):
 def real_jobs(reason: str):
     """The case needs jobs that are real processes."""
     return pytest.mark.real_jobs(reason=reason)
+
+
+class NotApplicable(Skipped):
+    """The case cannot run on this backend: reported as ``n/a``, never as a pass or a skip."""
+
+
+def not_applicable(reason: str) -> NoReturn:
+    """End the case as not applicable (a modelled backend, a Grid Engine choice under
+    ``--drmaa-spec-only``, no qmaster switch): the summary counts it as ``n/a``."""
+    raise NotApplicable(f"not applicable: {reason}")
 
 
 def expect_raises(exc_type: type[BaseException], call: Callable[[], Any], code: int | None = None):
@@ -172,7 +183,7 @@ class Kit:
                     f"serves one, in {SWITCH_ENV}), or deselect the case with -k",
                     pytrace=False,
                 )
-            pytest.skip(f"not applicable: backend {self.backend.name} has no qmaster switch")
+            not_applicable(f"backend {self.backend.name} has no qmaster switch")
         try:
             switch(False)
             yield

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,7 @@ import pytest
 
 from conformance import BACKEND_NAMES, report
 from conformance.backends import Backend, resolve
-from conformance.fuzz import profiles as _profiles  # noqa: F401 - registers dev/ci/nightly
-from conformance.kit import Kit
+from conformance.kit import Kit, NotApplicable, not_applicable
 
 _MARKERS = (
     "drmaa_case(spec, official=(), ge=None): a DRMAA conformance case; names the spec element "
@@ -44,7 +43,11 @@ _MARKERS = (
     "qmaster_outage: the case stops and restarts the DRM's master daemon (run last)",
 )
 
-_NOT_APPLICABLE = "not applicable"
+# How a report says its case was not applicable (a user property, so xdist carries it).
+_OUTCOME_PROPERTY = ("drmaa_outcome", "n/a")
+# Hypothesis profiles this plugin registers, on demand: importing hypothesis costs every
+# pytest run in the environment ~0.1-0.2 s.
+_PROFILES = ("dev", "ci", "nightly")
 
 # stash keys
 _BACKEND_KEY = pytest.StashKey[Backend]()
@@ -128,7 +131,10 @@ def backend_name(config: pytest.Config) -> str:
     return str(_option(config, "drmaa_backend") or "sim")
 
 
+@pytest.hookimpl(tryfirst=True)  # before hypothesis's own plugin loads the profile
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_profile", None) in _PROFILES:
+        from conformance.fuzz import profiles  # noqa: F401 - registers dev/ci/nightly
     for line in _MARKERS:
         config.addinivalue_line("markers", line)
     config.stash[_RESULTS_KEY] = {}
@@ -260,14 +266,14 @@ def _skip_not_applicable(request: pytest.FixtureRequest, backend: Backend) -> No
     node = request.node
     ge = node.get_closest_marker("ge_specific")
     if ge is not None and _option(request.config, "drmaa_spec_only"):
-        pytest.skip(
-            f"{_NOT_APPLICABLE}: implementation-defined, checks Grid Engine's choice "
+        not_applicable(
+            f"implementation-defined, checks Grid Engine's choice "
             f"({ge.kwargs.get('reason', '')}); --drmaa-spec-only"
         )
     rj = node.get_closest_marker("real_jobs")
     if rj is not None and not backend.real_jobs:
-        pytest.skip(
-            f"{_NOT_APPLICABLE}: needs jobs that are real processes "
+        not_applicable(
+            f"needs jobs that are real processes "
             f"({rj.kwargs.get('reason', '')}); backend {backend.name} models jobs"
         )
 
@@ -345,12 +351,45 @@ def _is_case(item: pytest.Item) -> bool:
     return item.get_closest_marker("drmaa_case") is not None
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
-    rep = outcome.get_result()
-    if not _is_case(item):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    rep = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(NotApplicable):
+        rep.user_properties.append(_OUTCOME_PROPERTY)
+    if _is_case(item):
+        _record(item, rep)
+    return rep
+
+
+def _is_not_applicable(rep: pytest.TestReport) -> bool:
+    return rep.skipped and _OUTCOME_PROPERTY in rep.user_properties
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    """``n/a``, not ``skipped``: a case that cannot run here is neither passed nor skipped."""
+    if _is_not_applicable(report):
+        return "n/a", "n", "N/A"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """With ``-rs``/``-ra``, the reasons for ``n/a``, as pytest lists those for skips."""
+    chars = getattr(terminalreporter, "reportchars", "")
+    reports = terminalreporter.stats.get("n/a", [])
+    if not reports or not ({"s", "a"} & set(chars)):
         return
+    reasons: dict[str, int] = {}
+    for rep in reports:
+        reason = _skip_reason(rep)
+        reasons[reason] = reasons.get(reason, 0) + 1
+    terminalreporter.write_sep("=", "not applicable")
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"N/A [{count}] {reason}")
+
+
+def _record(item: pytest.Item, rep: pytest.TestReport) -> None:
     results = item.config.stash[_RESULTS_KEY]
     entry = results.get(item.nodeid)
     if entry is None:
@@ -362,7 +401,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     entry["duration"] += rep.duration
     if rep.skipped:
         reason = _skip_reason(rep)
-        entry["outcome"] = "n/a" if reason.startswith(_NOT_APPLICABLE) else "skip"
+        entry["outcome"] = "n/a" if _is_not_applicable(rep) else "skip"
         entry["message"] = reason
     elif rep.failed:
         if rep.when == "call":
@@ -377,8 +416,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def _skip_reason(rep: pytest.TestReport) -> str:
     longrepr = rep.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr)
+        message = str(longrepr[2])
+    else:
+        message = str(longrepr)
+    # pytest prefixes the exception's name: "Skipped: ", "conformance.kit.NotApplicable: "
+    for prefix in ("Skipped: ", f"{NotApplicable.__module__}.{NotApplicable.__qualname__}: "):
+        message = message.removeprefix(prefix)
+    return message
 
 
 def _failure_message(rep: pytest.TestReport) -> str:
