@@ -131,10 +131,19 @@ def backend_name(config: pytest.Config) -> str:
     return str(_option(config, "drmaa_backend") or "sim")
 
 
+def _register_profiles_if_asked(options: Any) -> None:
+    if getattr(options, "hypothesis_profile", None) in _PROFILES:
+        from conformance.fuzz import profiles  # noqa: F401 - registers dev/ci/nightly
+
+
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Register before conftest files load, so a project's own profile of the same name wins."""
+    _register_profiles_if_asked(early_config.known_args_namespace)
+
+
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own plugin loads the profile
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("hypothesis_profile", None) in _PROFILES:
-        from conformance.fuzz import profiles  # noqa: F401 - registers dev/ci/nightly
+    _register_profiles_if_asked(config.option)  # when loaded too late for the hook above
     for line in _MARKERS:
         config.addinivalue_line("markers", line)
     config.stash[_RESULTS_KEY] = {}

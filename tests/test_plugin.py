@@ -215,3 +215,32 @@ def test_outage_cases_are_not_applicable_without_a_qmaster_switch(
             "N/A [[]2[]] not applicable: backend simulator.drmaa has no qmaster switch",
         ]
     )
+
+
+def test_hypothesis_profiles_load_only_when_asked_and_a_projects_own_wins(
+    pytester: pytest.Pytester,
+) -> None:
+    # In subprocesses: this process has imported the profiles already.
+    pytester.makepyfile(
+        test_profile="""
+        import sys
+        from hypothesis import settings
+
+        def test_profile(request):
+            asked = request.config.getoption("hypothesis_profile")
+            assert ("conformance.fuzz.profiles" in sys.modules) == (asked is not None)
+            if asked:
+                assert settings.default.max_examples == {"nightly": 5000, "ci": 7}[asked]
+        """
+    )
+    for args in ((), ("--hypothesis-profile=nightly",)):
+        run = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+        run.assert_outcomes(passed=1)
+    pytester.makeconftest(
+        """
+        from hypothesis import settings
+        settings.register_profile("ci", max_examples=7)
+        """
+    )
+    run = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hypothesis-profile=ci")
+    run.assert_outcomes(passed=1)
